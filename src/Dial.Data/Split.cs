@@ -1,0 +1,7 @@
+namespace Dial.Data;
+
+public enum Split
+{
+    Train,
+    Test,
+}

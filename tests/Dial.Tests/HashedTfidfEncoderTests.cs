@@ -1,0 +1,75 @@
+using System.Numerics.Tensors;
+using Dial.Features;
+
+namespace Dial.Tests;
+
+public sealed class HashedTfidfEncoderTests
+{
+    private static readonly string[] Corpus =
+    [
+        "Which of the following statements best explains why magnets stick to a refrigerator door?",
+        "Write a python function to find the maximum of three numbers.",
+        "The trophy doesn't fit into the brown suitcase because _ is too large.",
+        "Write a python function to reverse a string.",
+    ];
+
+    [Fact]
+    public void VectorsHaveTheConfiguredDimensionAndUnitNorm()
+    {
+        var e = HashedTfidfEncoder.Fit(Corpus, dimension: 256);
+        var v = e.Encode(Corpus[0]);
+        Assert.Equal(256, v.Length);
+        Assert.Equal(1.0, TensorPrimitives.Norm(v), 4);
+        Assert.All(e.Encode(""), x => Assert.Equal(0f, x));
+    }
+
+    [Fact]
+    public void SimilarPromptsAreCloserThanDifferentOnes()
+    {
+        var e = HashedTfidfEncoder.Fit(Corpus, dimension: 2048);
+        var python1 = e.Encode(Corpus[1]);
+        var python2 = e.Encode(Corpus[3]);
+        var winogrande = e.Encode(Corpus[2]);
+        Assert.True(TensorPrimitives.Dot(python1, python2) > TensorPrimitives.Dot(python1, winogrande) + 0.2f);
+    }
+
+    [Fact]
+    public void RareTermsWeighMoreThanCommonOnes()
+    {
+        // "python" appears in half the corpus, "suitcase" in one prompt: IDF must weigh them in that order.
+        var e = HashedTfidfEncoder.Fit(Corpus, dimension: 4096);
+        var both = e.Encode("python suitcase");
+        var common = WordBucket(e.Encode("python"));
+        var rare = WordBucket(e.Encode("suitcase"));
+        Assert.NotEqual(common, rare);
+        Assert.True(MathF.Abs(both[rare]) > MathF.Abs(both[common]) * 1.2f);
+    }
+
+    private static int WordBucket(float[] v) => Array.FindIndex(v, 0, v.Length / 2, x => x != 0);
+
+    [Fact]
+    public void SavedEncoderGivesIdenticalVectors()
+    {
+        var e = HashedTfidfEncoder.Fit(Corpus, dimension: 128);
+        var path = Path.GetTempFileName();
+        try
+        {
+            e.Save(path);
+            var loaded = HashedTfidfEncoder.Load(path);
+            Assert.Equal(e.Encode(Corpus[2]), loaded.Encode(Corpus[2]));
+            File.WriteAllBytes(path, [1, 2, 3]);
+            Assert.Throws<InvalidDataException>(() => HashedTfidfEncoder.Load(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void RejectsOddDimensionAndEmptyCorpus()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => HashedTfidfEncoder.Fit(Corpus, 7));
+        Assert.Throws<ArgumentException>(() => HashedTfidfEncoder.Fit([], 8));
+    }
+}
