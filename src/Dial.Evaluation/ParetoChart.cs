@@ -47,7 +47,8 @@ public static class ParetoChart
         plot.Title($"{Path.GetFileName(result.Source)}: test split ({result.TestPrompts} prompts)");
         plot.XLabel("USD per 1,000 prompts (log scale)");
         plot.YLabel("mean quality");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Axes.Margins(left: 0.03, right: 0.12, bottom: 0.05, top: 0.05); // room for the model names right of their markers
         plot.SavePng(path, width, height);
     }
 
