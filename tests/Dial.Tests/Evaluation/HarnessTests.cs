@@ -40,6 +40,8 @@ public sealed class HarnessTests
             Assert.True(router.Metrics.MaxQuality > r.Random.Quality + 0.3, router.Name);
             // Reading the keyword beats the generalist at the price of a specialist: half its cost.
             Assert.InRange(router.Metrics.SavingsAtBestSingleQuality ?? double.NaN, 0.45, 0.5 + 1e-9);
+            // The sweep ends at pure cost, where the generalist (twice the price) is never chosen.
+            Assert.Equal(0.001, router.Points[^1].CostPerPrompt, 12);
         }
     }
 
