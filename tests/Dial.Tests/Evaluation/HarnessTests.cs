@@ -78,6 +78,35 @@ public sealed class HarnessTests
     }
 
     [Fact]
+    public void ModelWithoutTrainingResultsIsAClearErrorNotAWrappedOne()
+    {
+        var b = new RoutingTableBuilder("untrained", [new ModelCard("a", "t", 1, 1), new ModelCard("late", "t", 1, 1)]);
+        for (var i = 0; i < 10; i++)
+        {
+            var p = b.AddPrompt($"q{i}", "", i < 7 ? Split.Train : Split.Test, $"prompt {i}", i + 1);
+            b.AddResult(p, "a", 0.5, 0.001, null, null, i + 1);
+            if (i >= 7) b.AddResult(p, "late", 0.9, 0.001, null, null, i + 1);
+        }
+        var e = Assert.Throws<ArgumentException>(() => EvaluationHarness.Run(b.Build(), RouterCatalog.All, Fast));
+        Assert.Contains("'late' has no result in the training split", e.Message);
+    }
+
+    [Fact]
+    public void ErrorInOneRoutersTrainingSurfacesUnwrapped()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            EvaluationHarness.Run(SyntheticTables.Keyword(40), [new KnnRouterTrainer(), new RefusingTrainer()], Fast));
+        Assert.Equal("refused", e.Message);
+    }
+
+    private sealed class RefusingTrainer : IRouterTrainer
+    {
+        public string Name => "refusing";
+
+        public IRouter Train(TrainingContext context) => throw new ArgumentException("refused");
+    }
+
+    [Fact]
     public void RouterIsToldWhichModelsItDoesNotKnow()
     {
         var table = SyntheticTables.Keyword(40);
