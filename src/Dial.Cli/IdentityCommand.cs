@@ -18,7 +18,7 @@ internal static class IdentityCommand
     public const string ItemsFile = "items.bin";
     public const string CardsFile = "models.json";
 
-    public static Command Create() => new("identity", "Identity vectors of models (multidimensional item-response model)") { CreateFit() };
+    public static Command Create() => new("identity", "Identity vectors of models (multidimensional item-response model)") { CreateFit(), CreateStudy() };
 
     private static Command CreateFit()
     {
@@ -39,6 +39,43 @@ internal static class IdentityCommand
             return 0;
         });
         return fit;
+    }
+
+    private static Command CreateStudy()
+    {
+        var data = new Option<string>("--data") { Description = "Routing table with train and test splits", Required = true };
+        var holdOut = new Option<string[]>("--hold-out") { Description = "Models to hold out (default: strongest, weakest, cheapest, most expensive on train)", AllowMultipleArgumentsPerToken = true };
+        var budgets = new Option<int[]>("--budgets") { Description = "Quiz sizes", DefaultValueFactory = _ => [10, 20, 50], AllowMultipleArgumentsPerToken = true };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per selector and budget", DefaultValueFactory = _ => 5 };
+        var dim = new Option<int?>("--dim") { Description = "Identity dimension (default: chosen from 2, 4, 8, 16 on a validation slice of train)" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the identity model fit", DefaultValueFactory = _ => 1 };
+        var study = new Command("study", "Leave-models-out onboarding study: adaptive vs random quizzes, scored on the test split") { data, holdOut, budgets, seeds, dim, seed };
+        study.SetAction(parse =>
+        {
+            var table = RoutingTableReader.Read(parse.GetValue(data)!);
+            var options = new IrtFitOptions(Seed: parse.GetValue(seed));
+            var dimension = parse.GetValue(dim);
+            if (dimension is { } d) options = options with { Dimension = d };
+            options.Validate();
+            var held = parse.GetValue(holdOut);
+            var clock = Stopwatch.StartNew();
+            var result = OnboardingStudy.Run(table, parse.GetValue(budgets)!, parse.GetValue(seeds), options,
+                dimension is null ? IdentityModelSelection.DefaultDimensions : [dimension.Value], held is { Length: > 0 } ? held : null);
+            PrintStudy(table.Source, result, parse.GetValue(seeds), Console.Out);
+            Console.Out.WriteLine($"total {clock.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        });
+        return study;
+    }
+
+    internal static void PrintStudy(string source, OnboardingStudyResult result, int seeds, TextWriter o)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        o.WriteLine($"{source}: held out {string.Join(", ", result.HeldOut)}");
+        o.WriteLine($"identity model fitted on the other {result.TrainModels} models (train split), dim {result.Irt.Dimension}, {result.Irt.Epochs} epochs; quizzes from train, scores on test; {seeds} seeds");
+        o.WriteLine($"{"selector",-9}  {"budget",6}  {"log-lik/cell",12}  {"(sd)",6}  {"AUC",6}  {"per-model AUC",13}  {"|mu-mu_full|",12}  {"ms/model",8}");
+        foreach (var r in result.Rows)
+            o.WriteLine(string.Create(ci, $"{r.Selector,-9}  {r.Budget,6}  {r.LogLikelihood,12:F4}  {r.LogLikelihoodSd,6:F4}  {r.Auc,6:F4}  {r.MacroAuc,13:F4}  {r.DistanceToFull,12:F3}  {r.MillisecondsPerModel,8:F1}"));
     }
 
     internal static void Fit(RoutingTable table, string outputDirectory, IrtFitOptions options, IReadOnlyList<int> dimensions, TextWriter o)
@@ -62,10 +99,10 @@ internal static class IdentityCommand
 
         var irtMetrics = CorrectnessMetrics.Evaluate(test, p =>
         {
-            var item = irt.Items.ItemOfFeatures(encoder.Encode(p.Text));
+            var item = irt.Items.ItemOfFeatures(encoder.Encode(test.Prompts[p].Text));
             return test.Models.Select(m => item.Probability(irt.Identities[m.Name])).ToArray();
         });
-        var baselineMetrics = CorrectnessMetrics.Evaluate(test, p => baseline.Probabilities(p.Text));
+        var baselineMetrics = CorrectnessMetrics.Evaluate(test, p => baseline.Probabilities(test.Prompts[p].Text));
         o.WriteLine($"held-out fit on {table.Source} test split ({irtMetrics.Cells} cells, {test.PromptCount} prompts, {test.ModelCount} models):");
         o.WriteLine($"{"model",-34}  {"log-lik/cell",12}  {"AUC",6}  {"per-model AUC",13}  {"fit s",6}");
         Row($"IRT dim {irtOptions.Dimension}, {irtOptions.Epochs} epochs", irtMetrics, irtSeconds);

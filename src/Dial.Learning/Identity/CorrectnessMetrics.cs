@@ -13,16 +13,16 @@ public sealed record CorrectnessMetrics(int Cells, double LogLikelihood, double 
 {
     public const double GoodAnswerThreshold = 0.5;
 
-    /// <param name="predict">The predicted probability for every model of the table, in the table's model order.</param>
+    /// <param name="predict">Given a prompt's index in the table, the predicted probability for every model, in the table's model order.</param>
     /// <param name="models">The model columns to score (default all).</param>
-    public static CorrectnessMetrics Evaluate(RoutingTable table, Func<PromptRecord, IReadOnlyList<double>> predict, IReadOnlyCollection<int>? models = null)
+    public static CorrectnessMetrics Evaluate(RoutingTable table, Func<int, IReadOnlyList<double>> predict, IReadOnlyCollection<int>? models = null)
     {
         models ??= Enumerable.Range(0, table.ModelCount).ToArray();
         var perModel = models.ToDictionary(m => m, _ => new List<(double P, double Y)>());
         for (var p = 0; p < table.PromptCount; p++)
         {
             if (!models.Any(m => table.Has(p, m))) continue;
-            var probabilities = predict(table.Prompts[p]);
+            var probabilities = predict(p);
             foreach (var m in models)
                 if (table.Has(p, m)) perModel[m].Add((probabilities[m], table.Score(p, m)));
         }

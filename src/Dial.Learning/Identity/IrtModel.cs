@@ -43,7 +43,7 @@ public sealed class IrtModel
         var identities = new VariationalIdentities(train.ModelCount, options.Dimension, random, initialMeanStd: 0.1f, initialStd: 0.1f);
         var elbo = new IrtElbo(network, identities, data);
         var networkOptimiser = new Adam(network.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
-        var identityOptimiser = new Adam(identities.Parameters, options.LearningRate);
+        var identityOptimiser = new Adam(identities.Parameters, options.IdentityLearningRate);
         var order = Enumerable.Range(0, data.Prompts).ToArray();
         var epsilon = new float[train.ModelCount * options.Dimension];
         var validationCells = validation is null ? null : new ObservedCells(validation, encoder);
@@ -63,6 +63,8 @@ public sealed class IrtModel
             if (validationCells is not null)
                 curve.Add(MeanLogLikelihood(model.Items, IdentitiesOf(identities, train, data), validationCells));
         }
+        var (shift, scale) = identities.Standardise();
+        network.ShiftAndScaleIdentitySpace(shift, scale);
         return new IrtModel(model.Items, new IdentityTable(IdentitiesOf(identities, train, data)), curve);
     }
 

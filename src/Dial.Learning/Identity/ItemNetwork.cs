@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Dial.Learning.Neural;
 
 namespace Dial.Learning.Identity;
@@ -37,6 +38,28 @@ public sealed class ItemNetwork
         var y = new float[Dimension + 1];
         _output.Forward(hidden, y);
         return new Item(y[..Dimension], y[Dimension]);
+    }
+
+    /// <summary>
+    /// Rewrites the output layer so that a'(x) = s ⊙ a(x) and b'(x) = b(x) − m·a(x). Paired with identities
+    /// moved to θ' = (θ − m) / s, every logit θ'·a' − b' equals θ·a − b, so predictions do not change.
+    /// </summary>
+    internal void ShiftAndScaleIdentitySpace(ReadOnlySpan<float> shift, ReadOnlySpan<float> scale)
+    {
+        var d = Dimension;
+        var weight = _output.Weight;
+        var bias = _output.Bias.Value;
+        var difficultyRow = weight.Row(d);
+        for (var j = 0; j < d; j++)
+        {
+            TensorPrimitives.MultiplyAdd(weight.Row(j), -shift[j], difficultyRow, difficultyRow);
+            bias[d] -= shift[j] * bias[j];
+        }
+        for (var j = 0; j < d; j++)
+        {
+            TensorPrimitives.Multiply(weight.Row(j), scale[j], weight.Row(j));
+            bias[j] *= scale[j];
+        }
     }
 
     /// <summary>Adds the parameter gradients for dL/da and dL/db at this prompt.</summary>

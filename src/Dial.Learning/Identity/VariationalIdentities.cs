@@ -70,6 +70,34 @@ internal sealed class VariationalIdentities
         }
     }
 
+    /// <summary>
+    /// Moves the identities so that their means have zero mean and unit spread per dimension across models, and
+    /// returns the shift and scale for <see cref="ItemNetwork.ShiftAndScaleIdentitySpace"/>. The likelihood only
+    /// fixes θ·a(x), so the fit may settle at any scale (weight decay on the network pushes θ to grow); after
+    /// this, the N(0, I) prior a new model is onboarded under describes the population of known models.
+    /// </summary>
+    public (float[] Shift, float[] Scale) Standardise()
+    {
+        var shift = new float[Dimension];
+        var scale = new float[Dimension];
+        for (var j = 0; j < Dimension; j++)
+        {
+            double mean = 0, square = 0;
+            for (var k = 0; k < Models; k++) mean += Mean.Row(k)[j];
+            mean /= Models;
+            for (var k = 0; k < Models; k++) square += Math.Pow(Mean.Row(k)[j] - mean, 2);
+            var spread = Models > 1 ? Math.Sqrt(square / (Models - 1)) : 1;
+            shift[j] = (float)mean;
+            scale[j] = (float)Math.Max(spread, 1e-3);
+            for (var k = 0; k < Models; k++)
+            {
+                Mean.Row(k)[j] = (Mean.Row(k)[j] - shift[j]) / scale[j];
+                LogStd.Row(k)[j] -= MathF.Log(scale[j]);
+            }
+        }
+        return (shift, scale);
+    }
+
     public ModelIdentity Identity(int model, string name, int evidence) =>
         new(name, Mean.Row(model).ToArray(), LogStd.Row(model).ToArray().Select(MathF.Exp).ToArray(), evidence);
 }
