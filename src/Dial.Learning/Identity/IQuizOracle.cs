@@ -32,12 +32,9 @@ public sealed class RecordedQuizOracle : IQuizOracle
         for (var p = 0; p < table.PromptCount; p++)
         {
             if (!table.Has(p, m)) continue;
-            var score = table.Score(p, m);
-            if (!(score >= 0 && score <= 1))
-                throw new ArgumentException($"{table.Source}: prompt '{table.Prompts[p].Id}' model '{model}' has score {score}; quizzes need scores in [0, 1]");
             var prompt = new Prompt(table.Prompts[p].Text);
             questions.Add(prompt);
-            _scores[prompt] = score;
+            _scores[prompt] = table.Score(p, m);
         }
         Questions = questions;
     }

