@@ -106,7 +106,7 @@ internal static class IdentityCommand
         o.WriteLine($"held-out fit on {table.Source} test split ({irtMetrics.Cells} cells, {test.PromptCount} prompts, {test.ModelCount} models):");
         o.WriteLine($"{"model",-34}  {"log-lik/cell",12}  {"AUC",6}  {"per-model AUC",13}  {"fit s",6}");
         Row($"IRT dim {irtOptions.Dimension}, {irtOptions.Epochs} epochs", irtMetrics, irtSeconds);
-        Row($"per-model logistic, {baselineOptions.Epochs} epochs", baselineMetrics, baselineSeconds);
+        Row(string.Create(CultureInfo.InvariantCulture, $"per-model logistic, lr {baselineOptions.LearningRate:G2}, {baselineOptions.Epochs} ep"), baselineMetrics, baselineSeconds);
 
         Directory.CreateDirectory(outputDirectory);
         irt.Identities.Save(Path.Combine(outputDirectory, IdentitiesFile));

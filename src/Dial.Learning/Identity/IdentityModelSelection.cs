@@ -36,13 +36,22 @@ public static class IdentityModelSelection
         return (options with { Dimension = winner.Dimension, Epochs = winner.Epochs }, candidates);
     }
 
-    /// <summary>The baseline's epochs chosen the same way.</summary>
-    public static IrtFitOptions ChooseBaseline(RoutingTable train, IPromptEncoder encoder, IrtFitOptions options, double validationFraction = 0.2)
+    /// <summary>
+    /// The baseline's learning rate and epochs (up to <paramref name="maxEpochs"/>) chosen the same way, so the
+    /// comparison is not won by under-training the baseline.
+    /// </summary>
+    public static IrtFitOptions ChooseBaseline(RoutingTable train, IPromptEncoder encoder, IrtFitOptions options, int maxEpochs = 60, double validationFraction = 0.2)
     {
         var (fit, validation) = SplitValidation(train, validationFraction, options.Seed);
-        var curve = LogisticBaseline.Fit(fit, encoder, options, validation).ValidationLogLikelihood;
-        return options with { Epochs = BestEpoch(curve) + 1 };
+        return BaselineLearningRates.Select(rate =>
+        {
+            var curve = LogisticBaseline.Fit(fit, encoder, options with { LearningRate = rate, Epochs = maxEpochs }, validation).ValidationLogLikelihood;
+            var best = BestEpoch(curve);
+            return (Options: options with { LearningRate = rate, Epochs = best + 1 }, LogLikelihood: curve[best]);
+        }).MaxBy(c => c.LogLikelihood).Options;
     }
+
+    private static readonly float[] BaselineLearningRates = [1e-3f, 3e-3f, 1e-2f];
 
     private static int BestEpoch(IReadOnlyList<double> curve) => Enumerable.Range(0, curve.Count).MaxBy(i => curve[i]);
 }

@@ -11,28 +11,24 @@ namespace Dial.Learning.Identity;
 /// </summary>
 internal sealed class IrtElbo(ItemNetwork network, VariationalIdentities identities, ObservedCells data)
 {
-    public ItemNetwork Network { get; } = network;
-
-    public VariationalIdentities Identities { get; } = identities;
-
     /// <param name="epsilon">The reparameterisation noise, models × dimension; one draw per model per batch.</param>
     /// <param name="accumulateGradients">Adds the loss's gradients to every parameter when true.</param>
     public double Loss(IReadOnlyList<int> batch, float[] epsilon, bool accumulateGradients)
     {
-        var d = Identities.Dimension;
+        var d = identities.Dimension;
         var theta = new float[epsilon.Length];
-        Identities.Reparameterise(epsilon, theta);
+        identities.Reparameterise(epsilon, theta);
         var gradTheta = new float[theta.Length];
-        var hidden = new float[Network.Hidden];
+        var hidden = new float[network.Hidden];
         var gradA = new float[d];
         var batchCells = batch.Sum(p => data.Cells[p].Length);
-        if (batchCells == 0) return Identities.KlDivergence() / data.Count;
+        if (batchCells == 0) return identities.KlDivergence() / data.Count;
         var cellScale = 1f / batchCells;
         double nll = 0;
         foreach (var p in batch)
         {
             var x = data.Features[p];
-            var item = Network.Forward(x, hidden);
+            var item = network.Forward(x, hidden);
             Array.Clear(gradA);
             double gradB = 0;
             foreach (var (model, score) in data.Cells[p])
@@ -50,18 +46,18 @@ internal sealed class IrtElbo(ItemNetwork network, VariationalIdentities identit
                 }
                 gradB -= g;
             }
-            if (accumulateGradients) Network.Backward(x, hidden, gradA, (float)gradB);
+            if (accumulateGradients) network.Backward(x, hidden, gradA, (float)gradB);
         }
         if (accumulateGradients)
         {
-            Identities.AddThetaGradient(epsilon, gradTheta);
-            Identities.AddKlGradient(1f / data.Count);
+            identities.AddThetaGradient(epsilon, gradTheta);
+            identities.AddKlGradient(1f / data.Count);
         }
-        return nll / batchCells + Identities.KlDivergence() / data.Count;
+        return nll / batchCells + identities.KlDivergence() / data.Count;
     }
 
     public void ZeroGradients()
     {
-        foreach (var p in Network.Parameters.Concat(Identities.Parameters)) p.ZeroGradient();
+        foreach (var p in network.Parameters.Concat(identities.Parameters)) p.ZeroGradient();
     }
 }

@@ -48,7 +48,7 @@ public sealed class IrtModel
         var epsilon = new float[train.ModelCount * options.Dimension];
         var validationCells = validation is null ? null : new ObservedCells(validation, encoder);
         var curve = new List<double>();
-        var model = new IrtModel(new PromptItemModel(encoder, network), new IdentityTable([]), curve);
+        var items = new PromptItemModel(encoder, network);
         for (var epoch = 0; epoch < options.Epochs; epoch++)
         {
             random.Shuffle(order);
@@ -61,11 +61,11 @@ public sealed class IrtModel
                 identityOptimiser.Step();
             }
             if (validationCells is not null)
-                curve.Add(MeanLogLikelihood(model.Items, IdentitiesOf(identities, train, data), validationCells));
+                curve.Add(MeanLogLikelihood(items, IdentitiesOf(identities, train, data), validationCells));
         }
         var (shift, scale) = identities.Standardise();
         network.ShiftAndScaleIdentitySpace(shift, scale);
-        return new IrtModel(model.Items, new IdentityTable(IdentitiesOf(identities, train, data)), curve);
+        return new IrtModel(items, new IdentityTable(IdentitiesOf(identities, train, data)), curve);
     }
 
     /// <summary>P(model answers the prompt well), averaged over the model's identity posterior.</summary>

@@ -47,9 +47,9 @@ public sealed class IrtModelTests
         var errors = new List<double>();
         for (var p = 0; p < test.PromptCount; p++)
         {
-            var item = irt.Items.ItemOfFeatures(world.Encoder.Encode(test.Prompts[p].Text));
+            var prompt = new Prompt(test.Prompts[p].Text);
             var index = int.Parse(test.Prompts[p].Id[1..]);
-            for (var k = 0; k < 12; k++) errors.Add(Math.Abs(item.Probability(irt.Identities[$"m{k}"]) - world.Truth[index, k]));
+            for (var k = 0; k < 12; k++) errors.Add(Math.Abs(irt.Probability(prompt, $"m{k}") - world.Truth[index, k]));
         }
         Assert.True(errors.Average() < 0.1, $"mean absolute error of predicted probabilities {errors.Average():F3}");
 
