@@ -73,6 +73,24 @@ public sealed class OnboardingTests
     }
 
     [Fact]
+    public void VariationalIdentityAgreesWithTheLaplacePosteriorWhenAnswersAreMany()
+    {
+        // With many answers the posterior is nearly Gaussian, so the ELBO's optimum and the Laplace mode coincide;
+        // a sign or scale error in the variational gradients would pull them apart.
+        var world = MixedWorld.Value;
+        var items = world.TrueItems();
+        var oracle = new RecordedQuizOracle(world.Table, "m5");
+        var answers = oracle.Questions.Take(300).Select(q => (items.ItemOf(q), oracle.Ask(q))).ToArray();
+        var laplace = LaplacePosterior.Fit(answers, 2);
+        var variational = Onboarding.FitIdentity("m5", answers, LaplacePosterior.Prior(2), new Random(1));
+        for (var j = 0; j < 2; j++)
+        {
+            Assert.Equal(laplace.Mean[j], variational.Mean[j], 1);
+            Assert.InRange(variational.StdDev[j], 0.5 * Math.Sqrt(laplace.Covariance[j, j]), 1.5 * Math.Sqrt(laplace.Covariance[j, j]));
+        }
+    }
+
+    [Fact]
     public void LaplacePosteriorMatchesTheClosedFormForOneAnswer()
     {
         // One item a = (2, 0), b = 0, answered 1: the mode solves θ₁ = 2(1 − σ(2θ₁)), θ₂ stays at 0 with unit variance.
