@@ -49,7 +49,8 @@ internal static class IdentityCommand
         var seeds = new Option<int>("--seeds") { Description = "Seeds per selector and budget", DefaultValueFactory = _ => 5 };
         var dim = new Option<int?>("--dim") { Description = "Identity dimension (default: chosen from 2, 4, 8, 16 on a validation slice of train)" };
         var seed = new Option<int>("--seed") { Description = "Seed of the identity model fit", DefaultValueFactory = _ => 1 };
-        var study = new Command("study", "Leave-models-out onboarding study: adaptive vs random quizzes, scored on the test split") { data, holdOut, budgets, seeds, dim, seed };
+        var validation = new Option<bool>("--validation") { Description = "Score on a 20% validation slice of train instead of test (for choosing onboarding settings)" };
+        var study = new Command("study", "Leave-models-out onboarding study: adaptive vs random quizzes, scored on the test split") { data, holdOut, budgets, seeds, dim, seed, validation };
         study.SetAction(parse =>
         {
             var table = RoutingTableReader.Read(parse.GetValue(data)!);
@@ -59,7 +60,11 @@ internal static class IdentityCommand
             options.Validate();
             var held = parse.GetValue(holdOut);
             var clock = Stopwatch.StartNew();
-            var result = OnboardingStudy.Run(table, parse.GetValue(budgets)!, parse.GetValue(seeds), options,
+            var (train, test) = parse.GetValue(validation)
+                ? IdentityModelSelection.SplitValidation(table.Where(Split.Train), 0.2, options.Seed)
+                : (table.Where(Split.Train), table.Where(Split.Test));
+            Console.Out.WriteLine($"scored on {(parse.GetValue(validation) ? "a validation slice of train" : "the test split")} ({test.PromptCount} prompts)");
+            var result = OnboardingStudy.Run(train, test, parse.GetValue(budgets)!, parse.GetValue(seeds), options,
                 dimension is null ? IdentityModelSelection.DefaultDimensions : [dimension.Value], held is { Length: > 0 } ? held : null);
             PrintStudy(table.Source, result, parse.GetValue(seeds), Console.Out);
             Console.Out.WriteLine($"total {clock.Elapsed.TotalSeconds:F1} s");
@@ -72,7 +77,7 @@ internal static class IdentityCommand
     {
         var ci = CultureInfo.InvariantCulture;
         o.WriteLine($"{source}: held out {string.Join(", ", result.HeldOut)}");
-        o.WriteLine($"identity model fitted on the other {result.TrainModels} models (train split), dim {result.Irt.Dimension}, {result.Irt.Epochs} epochs; quizzes from train, scores on test; {seeds} seeds");
+        o.WriteLine($"identity model fitted on the other {result.TrainModels} models (train split), dim {result.Irt.Dimension}, {result.Irt.Epochs} epochs; quizzes from train; {seeds} seeds");
         o.WriteLine($"{"selector",-9}  {"budget",6}  {"log-lik/cell",12}  {"(sd)",6}  {"AUC",6}  {"per-model AUC",13}  {"|mu-mu_full|",12}  {"ms/model",8}");
         foreach (var r in result.Rows)
             o.WriteLine(string.Create(ci, $"{r.Selector,-9}  {r.Budget,6}  {r.LogLikelihood,12:F4}  {r.LogLikelihoodSd,6:F4}  {r.Auc,6:F4}  {r.MacroAuc,13:F4}  {r.DistanceToFull,12:F3}  {r.MillisecondsPerModel,8:F1}"));

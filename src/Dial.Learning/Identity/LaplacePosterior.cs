@@ -13,10 +13,15 @@ public sealed class LaplacePosterior
 {
     private const int MaxNewtonSteps = 50;
 
+    private readonly Lazy<double[,]> _covariance;
+    private readonly Lazy<double[]> _mean;
+
     private LaplacePosterior(Vector<double> mean, Matrix<double> covariance)
     {
         Mean = mean;
         Covariance = covariance;
+        _covariance = new Lazy<double[,]>(covariance.ToArray);
+        _mean = new Lazy<double[]>(mean.ToArray);
     }
 
     public Vector<double> Mean { get; }
@@ -69,12 +74,24 @@ public sealed class LaplacePosterior
         }
     }
 
-    /// <summary>Mean and variance of an item's logit z = θ·a − b under this posterior.</summary>
-    public (double Mean, double Variance, Vector<double> CovarianceTimesA) LogitMoments(Item item)
+    /// <summary>Mean and variance of an item's logit z = θ·a − b under this posterior, and Σa (which selectors reuse).</summary>
+    public (double Mean, double Variance, double[] CovarianceTimesA) LogitMoments(Item item)
     {
-        var a = Vector<double>.Build.DenseOfEnumerable(item.A.Select(v => (double)v));
-        var covA = Covariance * a;
-        return (a.DotProduct(Mean) - item.B, a.DotProduct(covA), covA);
+        // Plain arrays: selectors call this for every candidate at every quiz step, where library calls cost more than the arithmetic.
+        var d = Dimension;
+        var covariance = _covariance.Value;
+        var mean = _mean.Value;
+        var covA = new double[d];
+        double m = -item.B, variance = 0;
+        for (var r = 0; r < d; r++)
+        {
+            double sum = 0;
+            for (var c = 0; c < d; c++) sum += covariance[r, c] * item.A[c];
+            covA[r] = sum;
+            variance += item.A[r] * sum;
+            m += item.A[r] * mean[r];
+        }
+        return (m, variance, covA);
     }
 
     /// <summary>

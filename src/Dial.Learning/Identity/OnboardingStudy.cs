@@ -24,18 +24,18 @@ public sealed record OnboardingStudyResult(IReadOnlyList<string> HeldOut, IrtFit
 /// </summary>
 public static class OnboardingStudy
 {
+    /// <param name="train">Prompts to fit the identity model on and to quiz from.</param>
+    /// <param name="test">Prompts the held-out models are scored on: the test split, or a validation slice of train when choosing settings.</param>
     public static OnboardingStudyResult Run(
-        RoutingTable table, IReadOnlyList<int> budgets, int seeds, IrtFitOptions irtOptions, IReadOnlyList<int> dimensions, IReadOnlyList<string>? heldOut = null)
+        RoutingTable train, RoutingTable test, IReadOnlyList<int> budgets, int seeds, IrtFitOptions irtOptions, IReadOnlyList<int> dimensions, IReadOnlyList<string>? heldOut = null)
     {
         if (seeds < 1) throw new ArgumentOutOfRangeException(nameof(seeds), seeds, "the study needs at least one seed");
-        var train = table.Where(Split.Train);
-        var test = table.Where(Split.Test);
         if (train.PromptCount == 0 || test.PromptCount == 0)
-            throw new ArgumentException($"{table.Source}: needs both train and test prompts (has {train.PromptCount} train, {test.PromptCount} test)");
+            throw new ArgumentException($"{train.Source}: needs prompts to fit on and to score on (has {train.PromptCount} and {test.PromptCount})");
         var held = heldOut ?? ChooseHeldOut(train);
         foreach (var m in held) train.ModelIndex(m);
         var rest = train.SelectModels(train.Models.Select(c => c.Name).Where(n => !held.Contains(n)));
-        if (rest.ModelCount < 2) throw new ArgumentException($"{table.Source}: holding out {held.Count} models leaves {rest.ModelCount} to fit identities on; need at least 2");
+        if (rest.ModelCount < 2) throw new ArgumentException($"{train.Source}: holding out {held.Count} models leaves {rest.ModelCount} to fit identities on; need at least 2");
 
         var encoder = HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text));
         var (chosen, _) = IdentityModelSelection.ChooseIrt(rest, encoder, irtOptions, dimensions);

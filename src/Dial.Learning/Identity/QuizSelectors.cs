@@ -1,5 +1,3 @@
-using MathNet.Numerics.LinearAlgebra;
-
 namespace Dial.Learning.Identity;
 
 /// <summary>Picks the next quiz question for a model being onboarded.</summary>
@@ -46,16 +44,21 @@ public sealed class VOptimalQuizSelector : IQuizSelector
         var d = posterior.Dimension;
         var moments = candidates.Select(posterior.LogitMoments).ToArray();
         var weights = moments.Select(x => LaplacePosterior.ExpectedFisherWeight(x.Mean, x.Variance)).ToArray();
-        var pool = Matrix<double>.Build.Dense(d, d);
+        var sums = new double[d, d];
         for (var i = 0; i < candidates.Count; i++)
         {
-            var a = Vector<double>.Build.DenseOfEnumerable(candidates[i].A.Select(v => (double)v));
-            pool += (weights[i] * weights[i] / candidates.Count) * a.OuterProduct(a);
+            var a = candidates[i].A;
+            var w = weights[i] * weights[i] / candidates.Count;
+            for (var r = 0; r < d; r++)
+                for (var c = 0; c < d; c++) sums[r, c] += w * a[r] * a[c];
         }
         return QuizSelectors.ArgMaxOpen(candidates, asked, (_, i) =>
         {
             var (_, s2, covA) = moments[i];
-            return weights[i] * covA.DotProduct(pool * covA) / (1 + weights[i] * s2);
+            double quadratic = 0;
+            for (var r = 0; r < d; r++)
+                for (var c = 0; c < d; c++) quadratic += covA[r] * sums[r, c] * covA[c];
+            return weights[i] * quadratic / (1 + weights[i] * s2);
         });
     }
 }

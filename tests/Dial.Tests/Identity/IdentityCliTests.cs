@@ -77,7 +77,8 @@ public sealed class IdentityCliTests : IDisposable
     public void StudyComparesEverySelectorAtEveryBudgetAgainstPriorAndFullData()
     {
         var full = BundledData.AlpacaEval;
-        var result = OnboardingStudy.Run(full.SelectModels(full.Models.Select(m => m.Name).Take(8)), [3, 6], seeds: 2,
+        var table = full.SelectModels(full.Models.Select(m => m.Name).Take(8));
+        var result = OnboardingStudy.Run(table.Where(Split.Train), table.Where(Split.Test), [3, 6], seeds: 2,
             new IrtFitOptions(Hidden: 8, Epochs: 3), [2], heldOut: ["gpt-3.5-turbo-0301", "claude-2"]);
         Assert.Equal(["gpt-3.5-turbo-0301", "claude-2"], result.HeldOut);
         Assert.Equal(6, result.TrainModels);
