@@ -40,7 +40,7 @@ public static class ReplaySimulator
     private static SeedRun RunSeed(SimulationEnvironment environment, IReadOnlyList<LearnerSpec> specs, SimulationSettings settings, DriftScenario? drift, int seed)
     {
         var random = new Random(seed);
-        var order = Stream(environment.Prompts.Count, settings.Steps, random);
+        var order = RequestOrder(environment.Prompts.Count, settings.Steps, random);
         var preferences = new Preference[settings.Steps];
         for (var t = 0; t < settings.Steps; t++)
             preferences[t] = settings.SamplePreference
@@ -92,7 +92,7 @@ public static class ReplaySimulator
     }
 
     /// <summary>Prompt indices for <paramref name="steps"/> requests: whole passes over the stream, each freshly shuffled.</summary>
-    internal static int[] Stream(int prompts, int steps, Random random)
+    public static int[] RequestOrder(int prompts, int steps, Random random)
     {
         var order = new int[steps];
         var pass = Enumerable.Range(0, prompts).ToArray();

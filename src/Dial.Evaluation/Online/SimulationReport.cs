@@ -31,7 +31,37 @@ public sealed record CheckpointBaseline(int Steps, Interval Oracle, Interval Ref
 /// half of that or below. Seeds where the learner gave the model under 10% of requests before the drift have
 /// nothing to adapt and are not counted; seeds that never adapt are counted as not adapted.
 /// </summary>
-public sealed record DriftAdaptation(Interval ShareBefore, Interval ShareAfterLastWindow, int Applicable, int Adapted, Interval? RequestsToAdapt);
+public sealed record DriftAdaptation(Interval ShareBefore, Interval ShareAfterLastWindow, int Applicable, int Adapted, Interval? RequestsToAdapt)
+{
+    private const double MinimumShareToAdapt = 0.1;
+
+    /// <summary>Measures adaptation from each seed's chosen model per request.</summary>
+    public static DriftAdaptation Measure(IReadOnlyList<int[]> chosenPerSeed, DriftScenario drift, int steps)
+    {
+        const int window = SimulationSettings.ShareWindow;
+        if (drift.Start < window || drift.Start + window > steps)
+            throw new ArgumentException($"drift at request {drift.Start} leaves fewer than {window} requests before or after it in {steps}");
+        var before = new List<double>();
+        var last = new List<double>();
+        var times = new List<double>();
+        var applicable = 0;
+        foreach (var chosen in chosenPerSeed)
+        {
+            var shareBefore = SimulationReport.Share(chosen, drift.Drifted, drift.Start - window, drift.Start);
+            before.Add(shareBefore);
+            last.Add(SimulationReport.Share(chosen, drift.Drifted, steps - window, steps));
+            if (shareBefore < MinimumShareToAdapt) continue;
+            applicable++;
+            for (var tau = window; drift.Start + tau <= steps; tau++)
+            {
+                if (SimulationReport.Share(chosen, drift.Drifted, drift.Start + tau - window, drift.Start + tau) > shareBefore / 2) continue;
+                times.Add(tau);
+                break;
+            }
+        }
+        return new DriftAdaptation(Interval.Of(before), Interval.Of(last), applicable, times.Count, times.Count == 0 ? null : Interval.Of(times));
+    }
+}
 
 public sealed record LearnerSummary(
     string Learner,
@@ -60,7 +90,6 @@ public sealed record SimulationReport(
     IReadOnlyList<Curve> DriftedShareCurves)
 {
     private const int CurvePoints = 300;
-    private const double MinimumShareToAdapt = 0.1;
 
     internal static SimulationReport Summarise(SimulationEnvironment environment, SimulationSettings settings, DriftScenario? drift,
         IReadOnlyList<string> names, IReadOnlyList<SeedRun> runs)
@@ -81,7 +110,7 @@ public sealed record SimulationReport(
             return new LearnerSummary(name, rewards,
                 Interval.Of(mine.Select(x => x.Learner.RouteMicroseconds).ToArray()),
                 Interval.Of(mine.Select(x => x.Learner.ObserveMicroseconds).ToArray()),
-                drift is null ? null : Adaptation(mine.Select(x => x.Learner.Chosen).ToArray(), drift, steps));
+                drift is null ? null : DriftAdaptation.Measure(mine.Select(x => x.Learner.Chosen).ToArray(), drift, steps));
         }).ToArray();
 
         var stride = Math.Max(1, steps / CurvePoints);
@@ -99,32 +128,7 @@ public sealed record SimulationReport(
             drift?.Start, baselines, learners, curveSteps, regretCurves, shareCurves);
     }
 
-    /// <summary>See <see cref="DriftAdaptation"/> for the definition of time to adapt.</summary>
-    internal static DriftAdaptation Adaptation(IReadOnlyList<int[]> chosenPerSeed, DriftScenario drift, int steps)
-    {
-        const int window = SimulationSettings.ShareWindow;
-        var before = new List<double>();
-        var last = new List<double>();
-        var times = new List<double>();
-        var applicable = 0;
-        foreach (var chosen in chosenPerSeed)
-        {
-            var shareBefore = Share(chosen, drift.Drifted, drift.Start - window, drift.Start);
-            before.Add(shareBefore);
-            last.Add(Share(chosen, drift.Drifted, steps - window, steps));
-            if (shareBefore < MinimumShareToAdapt) continue;
-            applicable++;
-            for (var tau = window; drift.Start + tau <= steps; tau++)
-            {
-                if (Share(chosen, drift.Drifted, drift.Start + tau - window, drift.Start + tau) > shareBefore / 2) continue;
-                times.Add(tau);
-                break;
-            }
-        }
-        return new DriftAdaptation(Interval.Of(before), Interval.Of(last), applicable, times.Count, times.Count == 0 ? null : Interval.Of(times));
-    }
-
-    private static double Share(int[] chosen, int model, int from, int to)
+    internal static double Share(int[] chosen, int model, int from, int to)
     {
         var count = 0;
         for (var t = Math.Max(0, from); t < to; t++)
