@@ -27,7 +27,7 @@ internal static class SimulateCommand
         var sample = new Option<bool>("--sample-preference") { Description = $"Draw each request's cost weight from U[0, {SimulationSettings.MaxSampledCostWeight}] instead" };
         var drift = new Option<bool>("--drift") { Description = "Halfway, the best model starts answering like the worst; reports time to adapt" };
         var window = new Option<int>("--window") { Description = "Also run each learner with a sliding window of this many observations per model (forgetting)", DefaultValueFactory = _ => 0 };
-        var components = new Option<int>("--components") { Description = "Principal components of the prompt features the learners use", DefaultValueFactory = _ => 32 };
+        var components = new Option<int>("--components") { Description = "Principal components of the prompt features the learners use", DefaultValueFactory = _ => 16 };
         var ridge = new Option<double>("--ridge") { Description = "Ridge prior lambda", DefaultValueFactory = _ => 1.0 };
         var alpha = new Option<double?>("--alpha") { Description = $"LinUCB's alpha (default {OnlineLearnerFactory.DefaultAlpha})" };
         var tsScale = new Option<double?>("--ts-scale") { Description = $"Thompson sampling's posterior scale (default {OnlineLearnerFactory.DefaultPosteriorScale})" };
@@ -110,19 +110,20 @@ internal static class SimulateCommand
             : $"cost weight {r.Settings.CostWeight.ToString(ci)}";
         o.WriteLine($"{r.Source}: {r.Split} split, {r.StreamPrompts} prompts, {r.Models} models; {preference}; {r.Settings.Steps} requests x {r.Settings.Seeds} seeds");
         if (r.DriftedModel is not null) o.WriteLine($"drift: from request {r.DriftStart} on, {r.DriftedModel} answers like {r.WeakModel}");
-        o.WriteLine("mean reward per request, mean [95% interval over seeds]; vs-ref = learner - offline reference; regret = oracle - learner");
+        o.WriteLine("mean reward per request, mean [95% interval over seeds]; vs-ref = learner - offline reference; regret = oracle - learner;");
+        o.WriteLine($"recent = mean reward over the last {SimulationReport.RecentWindow} requests before the checkpoint");
         var width = Math.Max(18, r.Learners.Max(l => l.Learner.Length));
         foreach (var (baseline, i) in r.Baselines.Select((b, i) => (b, i)))
         {
             o.WriteLine();
             o.WriteLine($"after {baseline.Steps} requests");
-            o.WriteLine($"  {"oracle".PadRight(width)}  {Format(baseline.Oracle)}");
-            o.WriteLine($"  {"offline reference".PadRight(width)}  {Format(baseline.Reference)}");
-            o.WriteLine($"  {"learner".PadRight(width)}  {"reward",-26}  {"vs-ref",-26}  {"regret",-26}");
+            o.WriteLine($"  {"".PadRight(width)}  {"reward",-26}  {"vs-ref",-26}  {"regret",-26}  {"recent",-26}");
+            o.WriteLine($"  {"oracle".PadRight(width)}  {Format(baseline.Oracle),-26}  {"",-26}  {"",-26}  {Format(baseline.RecentOracle),-26}");
+            o.WriteLine($"  {"offline reference".PadRight(width)}  {Format(baseline.Reference),-26}  {"",-26}  {"",-26}  {Format(baseline.RecentReference),-26}");
             foreach (var l in r.Learners)
             {
                 var c = l.Checkpoints[i];
-                o.WriteLine($"  {l.Learner.PadRight(width)}  {Format(c.Reward),-26}  {Format(c.VersusReference),-26}  {Format(c.Regret),-26}");
+                o.WriteLine($"  {l.Learner.PadRight(width)}  {Format(c.Reward),-26}  {Format(c.VersusReference),-26}  {Format(c.Regret),-26}  {Format(c.Recent),-26}");
             }
         }
         o.WriteLine();

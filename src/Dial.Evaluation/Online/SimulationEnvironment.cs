@@ -51,7 +51,7 @@ public sealed class SimulationEnvironment
     /// <summary>The split the stream was drawn from.</summary>
     public string Split { get; }
 
-    public static SimulationEnvironment Build(RoutingTable table, Split split, int components = 32)
+    public static SimulationEnvironment Build(RoutingTable table, Split split, int components = 16)
     {
         var train = table.Where(Data.Split.Train);
         var texts = train.Prompts.Select(p => p.Text).ToArray();

@@ -19,10 +19,11 @@ public sealed record Interval(double Mean, double Low, double High)
 /// <summary>Mean reward per request over the first <see cref="Steps"/> requests.</summary>
 /// <param name="VersusReference">Learner minus offline reference: above zero, learning online beat the offline router.</param>
 /// <param name="Regret">Oracle minus learner: the reward per request still left on the table.</param>
-public sealed record CheckpointReward(int Steps, Interval Reward, Interval VersusReference, Interval Regret);
+/// <param name="Recent">Mean reward over the last <see cref="SimulationReport.RecentWindow"/> requests before the checkpoint: where the learner has got to, without its early exploration.</param>
+public sealed record CheckpointReward(int Steps, Interval Reward, Interval VersusReference, Interval Regret, Interval Recent);
 
-/// <summary>Oracle and offline reference at one checkpoint.</summary>
-public sealed record CheckpointBaseline(int Steps, Interval Oracle, Interval Reference);
+/// <summary>Oracle and offline reference at one checkpoint, over all requests so far and over the recent ones.</summary>
+public sealed record CheckpointBaseline(int Steps, Interval Oracle, Interval Reference, Interval RecentOracle, Interval RecentReference);
 
 /// <summary>
 /// How fast a learner moved away from the drifted model. Its share before the drift is over the
@@ -91,6 +92,9 @@ public sealed record SimulationReport(
 {
     private const int CurvePoints = 300;
 
+    /// <summary>Requests before a checkpoint that its recent reward averages over.</summary>
+    public const int RecentWindow = 500;
+
     internal static SimulationReport Summarise(SimulationEnvironment environment, SimulationSettings settings, DriftScenario? drift,
         IReadOnlyList<string> names, IReadOnlyList<SeedRun> runs)
     {
@@ -98,7 +102,9 @@ public sealed record SimulationReport(
         var checkpoints = SimulationSettings.Checkpoints.Where(c => c < steps).Append(steps).Distinct().ToArray();
         var baselines = checkpoints.Select(n => new CheckpointBaseline(n,
             Interval.Of(runs.Select(r => r.Oracle.Take(n).Average()).ToArray()),
-            Interval.Of(runs.Select(r => r.Reference.Take(n).Average()).ToArray()))).ToArray();
+            Interval.Of(runs.Select(r => r.Reference.Take(n).Average()).ToArray()),
+            Interval.Of(runs.Select(r => Recent(r.Oracle, n)).ToArray()),
+            Interval.Of(runs.Select(r => Recent(r.Reference, n)).ToArray()))).ToArray();
 
         var learners = names.Select(name =>
         {
@@ -106,7 +112,8 @@ public sealed record SimulationReport(
             var rewards = checkpoints.Select(n => new CheckpointReward(n,
                 Interval.Of(mine.Select(x => x.Learner.Rewards.Take(n).Average()).ToArray()),
                 Interval.Of(mine.Select(x => x.Learner.Rewards.Take(n).Average() - x.Run.Reference.Take(n).Average()).ToArray()),
-                Interval.Of(mine.Select(x => x.Run.Oracle.Take(n).Average() - x.Learner.Rewards.Take(n).Average()).ToArray()))).ToArray();
+                Interval.Of(mine.Select(x => x.Run.Oracle.Take(n).Average() - x.Learner.Rewards.Take(n).Average()).ToArray()),
+                Interval.Of(mine.Select(x => Recent(x.Learner.Rewards, n)).ToArray()))).ToArray();
             return new LearnerSummary(name, rewards,
                 Interval.Of(mine.Select(x => x.Learner.RouteMicroseconds).ToArray()),
                 Interval.Of(mine.Select(x => x.Learner.ObserveMicroseconds).ToArray()),
@@ -127,6 +134,8 @@ public sealed record SimulationReport(
             drift is null ? null : environment.Models[drift.Weak].Name,
             drift?.Start, baselines, learners, curveSteps, regretCurves, shareCurves);
     }
+
+    private static double Recent(double[] rewards, int steps) => rewards.Take(steps).Skip(Math.Max(0, steps - RecentWindow)).Average();
 
     internal static double Share(int[] chosen, int model, int from, int to)
     {
