@@ -127,9 +127,10 @@ internal static class SimulateCommand
             }
         }
         o.WriteLine();
-        o.WriteLine("time per call (mean over the run, microseconds)");
+        o.WriteLine($"time per call in microseconds, median / 99th percentile (after the first {CallTime.WarmUp} calls; mean over seeds)");
         foreach (var l in r.Learners)
-            o.WriteLine(string.Create(ci, $"  {l.Learner.PadRight(width)}  route {l.RouteMicroseconds.Mean,7:F1}  observe {l.ObserveMicroseconds.Mean,7:F1}"));
+            o.WriteLine(string.Create(ci,
+                $"  {l.Learner.PadRight(width)}  route {l.RouteMicroseconds.Mean,6:F1} / {l.RouteP99Microseconds.Mean,6:F1}   observe {l.ObserveMicroseconds.Mean,6:F1} / {l.ObserveP99Microseconds.Mean,6:F1}"));
         if (r.DriftedModel is null) return;
         o.WriteLine();
         o.WriteLine($"time to adapt: requests after the drift until {r.DriftedModel}'s share over the last {SimulationSettings.ShareWindow} requests falls to half its share just before");

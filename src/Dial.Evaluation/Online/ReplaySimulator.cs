@@ -66,7 +66,8 @@ public static class ReplaySimulator
             var learner = spec.Create(seed);
             var rewards = new double[settings.Steps];
             var chosen = new int[settings.Steps];
-            long routeTicks = 0, observeTicks = 0;
+            var routeTicks = new long[settings.Steps];
+            var observeTicks = new long[settings.Steps];
             for (var t = 0; t < settings.Steps; t++)
             {
                 var p = order[t];
@@ -80,13 +81,12 @@ public static class ReplaySimulator
                 var observing = Stopwatch.GetTimestamp();
                 learner.Observe(requests[t], card.Name, outcome);
                 var observed = Stopwatch.GetTimestamp();
-                routeTicks += routed - start;
-                observeTicks += observed - observing;
+                routeTicks[t] = routed - start;
+                observeTicks[t] = observed - observing;
                 rewards[t] = Utility(preferences[t], outcome, card, environment.Scale);
                 chosen[t] = environment.ModelIndex(card.Name);
             }
-            results.Add(new LearnerRun(spec.Name, rewards, chosen,
-                routeTicks * 1e6 / Stopwatch.Frequency / settings.Steps, observeTicks * 1e6 / Stopwatch.Frequency / settings.Steps));
+            results.Add(new LearnerRun(spec.Name, rewards, chosen, CallTime.Of(routeTicks), CallTime.Of(observeTicks)));
         }
         return new SeedRun(seed, oracle, reference, results);
     }
@@ -114,5 +114,20 @@ public static class ReplaySimulator
 /// <summary>One seed's per-request rewards.</summary>
 public sealed record SeedRun(int Seed, double[] Oracle, double[] Reference, IReadOnlyList<LearnerRun> Learners);
 
-/// <summary>One learner's run: per-request reward and chosen model index, and its mean time per call in microseconds.</summary>
-public sealed record LearnerRun(string Learner, double[] Rewards, int[] Chosen, double RouteMicroseconds, double ObserveMicroseconds);
+/// <summary>One learner's run: per-request reward and chosen model index, and how long its calls took.</summary>
+public sealed record LearnerRun(string Learner, double[] Rewards, int[] Chosen, CallTime Route, CallTime Observe);
+
+/// <summary>
+/// Wall time of one kind of call in microseconds, median and 99th percentile. The first
+/// <see cref="WarmUp"/> calls are left out: they include JIT compilation, not the learner's work.
+/// </summary>
+public sealed record CallTime(double MedianMicroseconds, double P99Microseconds)
+{
+    public const int WarmUp = 100;
+
+    public static CallTime Of(long[] stopwatchTicks)
+    {
+        var measured = stopwatchTicks.Skip(stopwatchTicks.Length > 2 * WarmUp ? WarmUp : 0).Select(t => t * 1e6 / Stopwatch.Frequency).Order().ToArray();
+        return new CallTime(measured[measured.Length / 2], measured[Math.Min(measured.Length - 1, (int)(0.99 * measured.Length))]);
+    }
+}

@@ -1,5 +1,6 @@
 using Dial.Data;
 using Dial.Features;
+using Dial.Learning;
 using Dial.Learning.Online;
 
 namespace Dial.Evaluation.Online;
@@ -57,18 +58,9 @@ public sealed class SimulationEnvironment
         var texts = train.Prompts.Select(p => p.Text).ToArray();
         if (texts.Length == 0) throw new ArgumentException($"{table.Source}: the table has no train prompts to fit features and the reference on");
         var stream = split == Data.Split.Train ? train : table.Where(split);
-        var text = HashedTfidfEncoder.Fit(texts);
-        var features = PcaEncoder.Fit(text, texts, components);
-        var scale = RewardScaleCalibration.Calibrate(train);
-
-        var reference = new EpsilonGreedyRouter(features, scale, new BanditOptions(), epsilon: 0);
-        for (var p = 0; p < train.PromptCount; p++)
-        {
-            var cards = CandidatesOf(train, p);
-            if (cards.Length == 0) continue;
-            var request = new RoutingRequest(new Prompt(train.Prompts[p].Text), Preference.QualityOnly, cards);
-            foreach (var card in cards) reference.Observe(request, card.Name, train.Outcome(p, train.ModelIndex(card.Name))!.Value);
-        }
+        var reference = new OfflineRidgeTrainer(components: components)
+            .Fit(new TrainingContext(train, HashedTfidfEncoder.Fit(texts), RewardScaleCalibration.Calibrate(train)));
+        var (features, scale) = (reference.Features, reference.Scale);
 
         var rows = Enumerable.Range(0, stream.PromptCount).Where(p => CandidatesOf(stream, p).Length > 0).ToArray();
         if (rows.Length == 0) throw new ArgumentException($"{table.Source}: the {split.ToString().ToLowerInvariant()} split has no prompt with a recorded outcome");

@@ -64,11 +64,15 @@ public sealed record DriftAdaptation(Interval ShareBefore, Interval ShareAfterLa
     }
 }
 
+/// <param name="RouteMicroseconds">Median time of a routing call, over seeds.</param>
+/// <param name="RouteP99Microseconds">99th percentile of a routing call's time, over seeds.</param>
 public sealed record LearnerSummary(
     string Learner,
     IReadOnlyList<CheckpointReward> Checkpoints,
     Interval RouteMicroseconds,
+    Interval RouteP99Microseconds,
     Interval ObserveMicroseconds,
+    Interval ObserveP99Microseconds,
     DriftAdaptation? Drift);
 
 /// <summary>Mean (over seeds) of a per-request series at <see cref="SimulationReport.CurveSteps"/>, with its interval band.</summary>
@@ -115,8 +119,10 @@ public sealed record SimulationReport(
                 Interval.Of(mine.Select(x => x.Run.Oracle.Take(n).Average() - x.Learner.Rewards.Take(n).Average()).ToArray()),
                 Interval.Of(mine.Select(x => Recent(x.Learner.Rewards, n)).ToArray()))).ToArray();
             return new LearnerSummary(name, rewards,
-                Interval.Of(mine.Select(x => x.Learner.RouteMicroseconds).ToArray()),
-                Interval.Of(mine.Select(x => x.Learner.ObserveMicroseconds).ToArray()),
+                Interval.Of(mine.Select(x => x.Learner.Route.MedianMicroseconds).ToArray()),
+                Interval.Of(mine.Select(x => x.Learner.Route.P99Microseconds).ToArray()),
+                Interval.Of(mine.Select(x => x.Learner.Observe.MedianMicroseconds).ToArray()),
+                Interval.Of(mine.Select(x => x.Learner.Observe.P99Microseconds).ToArray()),
                 drift is null ? null : DriftAdaptation.Measure(mine.Select(x => x.Learner.Chosen).ToArray(), drift, steps));
         }).ToArray();
 

@@ -40,6 +40,25 @@ public class ReplaySimulatorTests
     }
 
     [Fact]
+    public void OfflineRidgeReferenceBeatsEverySingleModelOnTheTestSplit()
+    {
+        var environment = RouterBench.Value;
+        var preference = Preference.FromCostWeight(0.1);
+        double Utility(int p, int m)
+        {
+            var o = environment.Reveal(p, m, drift: null);
+            return preference.Utility(o.Score, o.CostUsd, 0, environment.Scale);
+        }
+        // Only prompts every model answered, so each single model is averaged over the same prompts as the reference.
+        var prompts = Enumerable.Range(0, environment.Prompts.Count).Where(p => environment.Candidates[p].Length == environment.Models.Count).ToArray();
+        Assert.True(prompts.Length > 500);
+        var reference = prompts.Average(p => Utility(p, environment.ModelIndex(
+            environment.Reference.Route(new RoutingRequest(environment.Prompts[p], preference, environment.Candidates[p])).Model)));
+        var bestSingle = Enumerable.Range(0, environment.Models.Count).Max(m => prompts.Average(p => Utility(p, m)));
+        Assert.True(reference > bestSingle + 0.02, $"offline ridge {reference:F4} vs best single model {bestSingle:F4}");
+    }
+
+    [Fact]
     public void StreamsWholeShuffledPassesWhenAskedForMoreRequestsThanPrompts()
     {
         var order = ReplaySimulator.RequestOrder(prompts: 7, steps: 23, new Random(1));
