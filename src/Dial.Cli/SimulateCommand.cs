@@ -32,12 +32,13 @@ internal static class SimulateCommand
         var alpha = new Option<double?>("--alpha") { Description = $"LinUCB's alpha (default {OnlineLearnerFactory.DefaultAlpha})" };
         var tsScale = new Option<double?>("--ts-scale") { Description = $"Thompson sampling's posterior scale (default {OnlineLearnerFactory.DefaultPosteriorScale})" };
         var epsilon = new Option<double?>("--epsilon") { Description = $"Epsilon-greedy's exploration rate (default {OnlineLearnerFactory.DefaultEpsilon})" };
+        var warm = new Option<bool>("--warm-start") { Description = "Start each learner from every outcome of the train split (full information), as a deployed offline router that keeps learning" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON instead of text" };
         var output = new Option<string?>("--out") { Description = "Folder for simulate.json and the PNG figures" };
 
         var command = new Command("simulate", "Replay a routing table as live traffic to the online learners (only the chosen model's outcome is revealed)")
         {
-            data, models, learners, steps, seeds, split, costWeight, sample, drift, window, components, ridge, alpha, tsScale, epsilon, json, output,
+            data, models, learners, steps, seeds, split, costWeight, sample, drift, window, components, ridge, alpha, tsScale, epsilon, warm, json, output,
         };
         command.SetAction(parse =>
         {
@@ -60,13 +61,18 @@ internal static class SimulateCommand
             var table = RoutingTableReader.Read(parse.GetValue(data)!, parse.GetValue(models));
             foreach (var w in table.Warnings) Console.Error.WriteLine($"warning: {w}");
             var environment = SimulationEnvironment.Build(table, ParseSplit(parse.GetValue(split)!), componentCount);
+            var warmStart = parse.GetValue(warm);
             var specs = new List<LearnerSpec>();
             foreach (var w in windowSize > 0 ? new[] { 0, windowSize } : [0])
                 foreach (var kind in kinds)
                 {
                     var name = OnlineLearnerFactory.Create(kind, environment.Features, environment.Scale, new BanditOptions(ridgeValue, w), exploration[kind]).Name;
-                    specs.Add(new LearnerSpec(name, seed =>
-                        OnlineLearnerFactory.Create(kind, environment.Features, environment.Scale, new BanditOptions(ridgeValue, w, seed), exploration[kind])));
+                    specs.Add(new LearnerSpec(warmStart ? $"{name}-warm" : name, seed =>
+                    {
+                        var learner = OnlineLearnerFactory.Create(kind, environment.Features, environment.Scale, new BanditOptions(ridgeValue, w, seed), exploration[kind]);
+                        if (warmStart) OfflineRidgeTrainer.ObserveAll(learner, environment.Train);
+                        return learner;
+                    }));
                 }
 
             var report = ReplaySimulator.Run(environment, specs, settings);
