@@ -57,6 +57,7 @@ internal static class SimulateCommand
                 [LinearThompsonRouter.KindName] = parse.GetValue(tsScale),
                 [EpsilonGreedyRouter.KindName] = parse.GetValue(epsilon),
             };
+            foreach (var (kind, value) in exploration) OnlineLearnerFactory.CheckExploration(kind, value);
 
             var table = RoutingTableReader.Read(parse.GetValue(data)!, parse.GetValue(models));
             foreach (var w in table.Warnings) Console.Error.WriteLine($"warning: {w}");

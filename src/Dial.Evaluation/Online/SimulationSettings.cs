@@ -24,10 +24,10 @@ public sealed record SimulationSettings(
 
     public void Validate()
     {
-        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "--steps must be at least 1");
-        if (Seeds < 1) throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, "--seeds must be at least 1");
-        if (!(CostWeight >= 0 && CostWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(CostWeight), CostWeight, "--cost-weight must be in [0, 1]");
+        if (Steps < 1) throw new ArgumentException("--steps must be at least 1");
+        if (Seeds < 1) throw new ArgumentException("--seeds must be at least 1");
+        if (!(CostWeight >= 0 && CostWeight <= 1)) throw new ArgumentException("--cost-weight must be in [0, 1]");
         if (Drift && Steps < 4 * ShareWindow)
-            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"--drift needs at least {4 * ShareWindow} steps to measure adaptation");
+            throw new ArgumentException($"--drift needs at least {4 * ShareWindow} steps to measure adaptation");
     }
 }

@@ -12,9 +12,11 @@ public sealed class EpsilonGreedyRouter : LinearBanditRouter
     public EpsilonGreedyRouter(PcaEncoder features, RewardScale scale, BanditOptions options, double epsilon)
         : base(features, scale, options)
     {
-        if (!(epsilon >= 0 && epsilon <= 1)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be in [0, 1]");
-        Epsilon = epsilon;
+        Epsilon = CheckEpsilon(epsilon);
     }
+
+    public static double CheckEpsilon(double epsilon) =>
+        epsilon >= 0 && epsilon <= 1 ? epsilon : throw new ArgumentException($"epsilon must be in [0, 1], got {epsilon}", nameof(epsilon));
 
     public double Epsilon { get; }
 

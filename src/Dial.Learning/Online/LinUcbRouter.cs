@@ -12,9 +12,11 @@ public sealed class LinUcbRouter : LinearBanditRouter
     public LinUcbRouter(PcaEncoder features, RewardScale scale, BanditOptions options, double alpha)
         : base(features, scale, options)
     {
-        if (!(alpha >= 0 && double.IsFinite(alpha))) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be a finite non-negative number");
-        Alpha = alpha;
+        Alpha = CheckAlpha(alpha);
     }
+
+    public static double CheckAlpha(double alpha) =>
+        alpha >= 0 && double.IsFinite(alpha) ? alpha : throw new ArgumentException($"LinUCB's alpha must be a finite non-negative number, got {alpha}", nameof(alpha));
 
     public double Alpha { get; }
 

@@ -15,10 +15,11 @@ public sealed class LinearThompsonRouter : LinearBanditRouter
     public LinearThompsonRouter(PcaEncoder features, RewardScale scale, BanditOptions options, double posteriorScale)
         : base(features, scale, options)
     {
-        if (!(posteriorScale >= 0 && double.IsFinite(posteriorScale)))
-            throw new ArgumentOutOfRangeException(nameof(posteriorScale), posteriorScale, "posterior scale must be a finite non-negative number");
-        PosteriorScale = posteriorScale;
+        PosteriorScale = CheckPosteriorScale(posteriorScale);
     }
+
+    public static double CheckPosteriorScale(double scale) =>
+        scale >= 0 && double.IsFinite(scale) ? scale : throw new ArgumentException($"Thompson sampling's posterior scale must be a finite non-negative number, got {scale}", nameof(scale));
 
     /// <summary>v: the assumed outcome noise, which scales the posterior's spread.</summary>
     public double PosteriorScale { get; }

@@ -119,7 +119,7 @@ public class BanditLearnerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => learner.Observe(request, "a", new Outcome(1.5, 0.01)));
         Assert.Throws<ArgumentOutOfRangeException>(() => learner.Observe(request, "a", new Outcome(0.5, -1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BanditOptions(Window: -1).Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new EpsilonGreedyRouter(contexts.Features, Scale, new BanditOptions(), 1.5));
+        Assert.Throws<ArgumentException>(() => new EpsilonGreedyRouter(contexts.Features, Scale, new BanditOptions(), 1.5));
         Assert.Contains("unknown online learner", Assert.Throws<ArgumentException>(() => OnlineLearnerFactory.Create("ucb2", contexts.Features, Scale, new BanditOptions())).Message);
         Assert.Empty(learner.ObservationCounts);
     }

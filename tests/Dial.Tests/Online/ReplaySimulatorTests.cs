@@ -109,10 +109,10 @@ public class ReplaySimulatorTests
     [Fact]
     public void BadSettingsAreRefusedWithTheOptionName()
     {
-        Assert.Contains("--steps", Assert.Throws<ArgumentOutOfRangeException>(() => new SimulationSettings(Steps: 0).Validate()).Message);
-        Assert.Contains("--seeds", Assert.Throws<ArgumentOutOfRangeException>(() => new SimulationSettings(Seeds: 0).Validate()).Message);
-        Assert.Contains("--cost-weight", Assert.Throws<ArgumentOutOfRangeException>(() => new SimulationSettings(CostWeight: 1.5).Validate()).Message);
-        Assert.Contains("--drift", Assert.Throws<ArgumentOutOfRangeException>(() => new SimulationSettings(Steps: 100, Drift: true).Validate()).Message);
+        Assert.Contains("--steps", Assert.Throws<ArgumentException>(() => new SimulationSettings(Steps: 0).Validate()).Message);
+        Assert.Contains("--seeds", Assert.Throws<ArgumentException>(() => new SimulationSettings(Seeds: 0).Validate()).Message);
+        Assert.Contains("--cost-weight", Assert.Throws<ArgumentException>(() => new SimulationSettings(CostWeight: 1.5).Validate()).Message);
+        Assert.Contains("--drift", Assert.Throws<ArgumentException>(() => new SimulationSettings(Steps: 100, Drift: true).Validate()).Message);
         Assert.Contains("listed twice", Assert.Throws<ArgumentException>(() => ReplaySimulator.Run(RouterBench.Value,
             [new LearnerSpec("x", s => new SpyLearner(s)), new LearnerSpec("x", s => new SpyLearner(s))], new SimulationSettings(Steps: 10, Seeds: 1))).Message);
     }

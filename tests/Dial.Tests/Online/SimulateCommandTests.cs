@@ -13,6 +13,9 @@ public class SimulateCommandTests
     [InlineData("--cost-weight 1.5", "--cost-weight must be in [0, 1]")]
     [InlineData("--window -5", "--window must be 0")]
     [InlineData("--components 0", "--components must be at least 1")]
+    [InlineData("--drift --steps 200", "--drift needs at least 400 steps")]
+    [InlineData("--alpha -1", "alpha must be a finite non-negative number")]
+    [InlineData("--epsilon 2", "epsilon must be in [0, 1]")]
     public void BadArgumentsGiveAClearError(string arguments, string expected)
     {
         var error = Assert.ThrowsAny<ArgumentException>(() => Invoke($"simulate --data {BundledData.PathOf("routerbench.jsonl.gz")} {arguments}"));
