@@ -7,8 +7,9 @@ namespace Dial.Evaluation.Online;
 
 /// <summary>
 /// Everything a replay shares across learners and seeds, built from the train split only: the prompt encoder,
-/// the learners' projected features, the reward scale, and the offline reference (a per-model ridge router
-/// fitted with full information on every train cell: what an offline router reaches with these features).
+/// the learners' projected features, the reward scale, and the offline reference. By default the reference is
+/// a per-model ridge router fitted with full information on every train cell (what an offline router reaches
+/// with the learners' features); any other <see cref="IRouterTrainer"/> can take its place.
 /// The stream is the split the learners are replayed on.
 /// </summary>
 public sealed class SimulationEnvironment
@@ -52,22 +53,23 @@ public sealed class SimulationEnvironment
     /// <summary>The split the stream was drawn from.</summary>
     public string Split { get; }
 
-    public static SimulationEnvironment Build(RoutingTable table, Split split, int components = 16)
+    public static SimulationEnvironment Build(RoutingTable table, Split split, int components = 16, IRouterTrainer? reference = null)
     {
         var train = table.Where(Data.Split.Train);
         var texts = train.Prompts.Select(p => p.Text).ToArray();
         if (texts.Length == 0) throw new ArgumentException($"{table.Source}: the table has no train prompts to fit features and the reference on");
         var stream = split == Data.Split.Train ? train : table.Where(split);
-        var reference = new OfflineRidgeTrainer(components: components)
-            .Fit(new TrainingContext(train, HashedTfidfEncoder.Fit(texts), RewardScaleCalibration.Calibrate(train)));
-        var (features, scale) = (reference.Features, reference.Scale);
+        var context = new TrainingContext(train, HashedTfidfEncoder.Fit(texts), RewardScaleCalibration.Calibrate(train));
+        var features = OfflineRidgeTrainer.FitFeatures(context, components);
+        var scale = context.Scale;
+        var referenceRouter = reference?.Train(context) ?? new OfflineRidgeTrainer().Fit(context, features);
 
         var rows = Enumerable.Range(0, stream.PromptCount).Where(p => CandidatesOf(stream, p).Length > 0).ToArray();
         if (rows.Length == 0) throw new ArgumentException($"{table.Source}: the {split.ToString().ToLowerInvariant()} split has no prompt with a recorded outcome");
         stream = stream.SelectPrompts(rows);
         var fallback = TableStatistics.Of(train).Models.Select(m => double.IsNaN(m.MeanScore) ? 0 : m.MeanScore).ToArray();
         return new SimulationEnvironment(stream, stream.Prompts.Select(p => new Prompt(p.Text)).ToArray(),
-            Enumerable.Range(0, stream.PromptCount).Select(p => CandidatesOf(stream, p)).ToArray(), features, scale, reference, fallback, train, split);
+            Enumerable.Range(0, stream.PromptCount).Select(p => CandidatesOf(stream, p)).ToArray(), features, scale, referenceRouter, fallback, train, split);
     }
 
     /// <summary>

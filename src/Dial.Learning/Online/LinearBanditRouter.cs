@@ -113,8 +113,6 @@ public abstract class LinearBanditRouter : IOnlineLearner
         }
     }
 
-    internal ArmEstimate? Estimate(string model) => Volatile.Read(ref _arms).Find(model);
-
     public byte[] Snapshot()
     {
         using var stream = new MemoryStream();

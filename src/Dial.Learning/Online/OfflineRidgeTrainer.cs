@@ -15,14 +15,22 @@ public sealed class OfflineRidgeTrainer(string kind = EpsilonGreedyRouter.KindNa
 
     public IRouter Train(TrainingContext context) => Fit(context);
 
-    public LinearBanditRouter Fit(TrainingContext context)
+    public LinearBanditRouter Fit(TrainingContext context) => Fit(context, FitFeatures(context, components));
+
+    /// <summary>Trains on features already fitted (so several routers can share them and their cached prompt vectors).</summary>
+    public LinearBanditRouter Fit(TrainingContext context, PcaEncoder features)
     {
-        var texts = context.Train.Prompts.Select(p => p.Text).ToArray();
-        if (texts.Length == 0) throw new ArgumentException($"{context.Train.Source}: no training prompts to fit on");
-        var features = PcaEncoder.Fit(context.Encoder, texts, components, context.Seed);
         var learner = OnlineLearnerFactory.Create(kind, features, context.Scale, options ?? new BanditOptions(Seed: context.Seed), exploration);
         ObserveAll(learner, context.Train);
         return learner;
+    }
+
+    /// <summary>The learners' features for a training context: its encoder projected on the train prompts' principal components.</summary>
+    public static PcaEncoder FitFeatures(TrainingContext context, int components)
+    {
+        var texts = context.Train.Prompts.Select(p => p.Text).ToArray();
+        if (texts.Length == 0) throw new ArgumentException($"{context.Train.Source}: no training prompts to fit on");
+        return PcaEncoder.Fit(context.Encoder, texts, components, context.Seed);
     }
 
     /// <summary>Feeds <paramref name="learner"/> every recorded outcome of <paramref name="table"/>.</summary>

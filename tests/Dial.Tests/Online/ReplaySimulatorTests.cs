@@ -1,5 +1,6 @@
 using Dial.Data;
 using Dial.Evaluation.Online;
+using Dial.Learning;
 using Dial.Learning.Online;
 
 namespace Dial.Tests.Online;
@@ -59,6 +60,22 @@ public class ReplaySimulatorTests
     }
 
     [Fact]
+    public void AnyTrainerCanBeTheOfflineReference()
+    {
+        var environment = SimulationEnvironment.Build(BundledData.AlpacaEval, Split.Test, components: 4, reference: new AlwaysFirstTrainer());
+        var report = ReplaySimulator.Run(environment, [new LearnerSpec("spy", s => new SpyLearner(s))], new SimulationSettings(Steps: 50, Seeds: 1));
+        var order = ReplaySimulator.RequestOrder(environment.Prompts.Count, 50, new Random(1));
+        var preference = Preference.FromCostWeight(0.1);
+        var expected = order.Average(p =>
+        {
+            var first = environment.Candidates[p].MinBy(c => c.Name, StringComparer.Ordinal)!;
+            var o = environment.Reveal(p, environment.ModelIndex(first.Name), drift: null);
+            return preference.Utility(o.Score, o.CostUsd, 0, environment.Scale);
+        });
+        Assert.Equal(expected, report.Baselines[^1].Reference.Mean, 12);
+    }
+
+    [Fact]
     public void StreamsWholeShuffledPassesWhenAskedForMoreRequestsThanPrompts()
     {
         var order = ReplaySimulator.RequestOrder(prompts: 7, steps: 23, new Random(1));
@@ -115,6 +132,21 @@ public class ReplaySimulatorTests
         Assert.Contains("--drift", Assert.Throws<ArgumentException>(() => new SimulationSettings(Steps: 100, Drift: true).Validate()).Message);
         Assert.Contains("listed twice", Assert.Throws<ArgumentException>(() => ReplaySimulator.Run(RouterBench.Value,
             [new LearnerSpec("x", s => new SpyLearner(s)), new LearnerSpec("x", s => new SpyLearner(s))], new SimulationSettings(Steps: 10, Seeds: 1))).Message);
+    }
+
+    private sealed class AlwaysFirstTrainer : IRouterTrainer
+    {
+        public string Name => "always-first";
+
+        public IRouter Train(TrainingContext context) => new AlwaysFirst();
+
+        private sealed class AlwaysFirst : IRouter
+        {
+            public string Name => "always-first";
+
+            public RoutingDecision Route(RoutingRequest request) =>
+                RoutingDecision.ArgMax(Name, request.Candidates.Select(c => new CandidateScore(c.Name, 0)).ToArray());
+        }
     }
 
     /// <summary>Chooses at random and records everything it is given.</summary>
