@@ -1,0 +1,31 @@
+using Dial.Gateway.Routing;
+using Dial.Gateway.Storage;
+
+namespace Dial.Gateway;
+
+/// <summary>
+/// Runs before the server listens (hosted services start first): migrates the store, trains the router and
+/// tries every profile once, so a misconfiguration stops start-up with a clear message instead of failing requests.
+/// </summary>
+internal sealed class GatewayStartup(IGatewayStore store, IRouter router, ProfileCatalog profiles, ILogger<GatewayStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await store.MigrateAsync(cancellationToken);
+        foreach (var name in profiles.RoutedNames)
+        {
+            profiles.TryResolve(name, out var profile);
+            try
+            {
+                router.Route(new RoutingRequest("start-up check", profile!.Preference, profile.Candidates));
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidOperationException($"profile '{profile!.Name}' cannot be routed by router '{router.Name}': {e.Message}", e);
+            }
+        }
+        logger.LogInformation("Dial gateway ready: router {Router}, routed names {Names}", router.Name, string.Join(", ", profiles.RoutedNames));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

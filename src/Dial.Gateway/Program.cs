@@ -1,0 +1,1 @@
+return await Dial.Gateway.GatewayHost.RunAsync(args);
