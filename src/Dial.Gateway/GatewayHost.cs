@@ -22,14 +22,14 @@ public static class GatewayHost
         return app;
     }
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct = default)
     {
         await using var app = Build(args);
-        await app.StartAsync();
+        await app.StartAsync(ct);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         // One line tools and tests can wait for: the server is trained, migrated and listening.
         Console.WriteLine($"dial gateway listening on {string.Join(", ", addresses)}");
-        await app.WaitForShutdownAsync();
+        await app.WaitForShutdownAsync(ct);
         return 0;
     }
 }

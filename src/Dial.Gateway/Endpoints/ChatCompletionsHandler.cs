@@ -30,6 +30,7 @@ public sealed class ChatCompletionsHandler(
         var started = Stopwatch.GetTimestamp();
         var requestId = "dialreq_" + Guid.NewGuid().ToString("N");
         http.Response.Headers[RequestIdHeader] = requestId;
+        http.Items[RequestIdHeader] = requestId; // the error handler clears headers and puts this one back
         var ct = http.RequestAborted;
         var request = await ChatRequest.ReadAsync(http.Request, ct);
         var client = ApiKeyFilter.Client(http);

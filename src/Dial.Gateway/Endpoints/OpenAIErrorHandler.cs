@@ -28,6 +28,7 @@ internal sealed class OpenAIErrorHandler(GatewayMetrics metrics, ILogger<OpenAIE
         metrics.Error(error.Type);
         if (context.Response.HasStarted) return true; // a stream already under way ends where it is
         context.Response.StatusCode = error.Status;
+        if (context.Items.TryGetValue(ChatCompletionsHandler.RequestIdHeader, out var id)) context.Response.Headers[ChatCompletionsHandler.RequestIdHeader] = (string)id!;
         await WriteAsync(context.Response, error.Status, error.Type, error.Code, error.Message, error.Param, cancellationToken);
         return true;
     }

@@ -24,8 +24,10 @@ public sealed class GatewayMetrics
         _cost = meter.CreateCounter<double>("dial.cost", unit: "usd", description: "Spend on upstream calls");
         _errors = meter.CreateCounter<long>("dial.errors", description: "Requests that ended in an error, by error type");
         _fallbacks = meter.CreateCounter<long>("dial.fallbacks", description: "Upstream attempts abandoned for the next-ranked candidate");
-        _upstreamLatency = meter.CreateHistogram<double>("dial.upstream.latency", unit: "ms", description: "Time to an upstream's answer (streams: to its headers)");
-        _overhead = meter.CreateHistogram<double>("dial.overhead", unit: "ms", description: "Time the gateway added on top of the upstream");
+        _upstreamLatency = meter.CreateHistogram("dial.upstream.latency", unit: "ms", description: "Time to an upstream's answer (streams: to its headers)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000] });
+        _overhead = meter.CreateHistogram("dial.overhead", unit: "ms", description: "Time the gateway added on top of the upstream",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100] });
     }
 
     public void Request(string requested, string model, int status) =>
