@@ -39,8 +39,6 @@ public static class GatewayServiceCollectionExtensions
     {
         services.AddDialRouting(configuration);
         services.AddHttpClient();
-        foreach (var upstream in configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()?.Upstreams ?? [])
-            services.AddHttpClient(UpstreamClients.HttpClientName(upstream.Name));
         services.TryAddSingleton(sp => new UpstreamClients(Options(sp), sp.GetRequiredService<IHttpClientFactory>(),
             () => sp.GetRequiredService<Lazy<RoutingData>>().Value, Environment.GetEnvironmentVariable));
         services.TryAddSingleton<IGatewayStore>(sp => CreateStore(Options(sp).Store));

@@ -63,11 +63,13 @@ internal sealed class OpenAIErrorHandler(GatewayMetrics metrics, ILogger<OpenAIE
     };
 }
 
-/// <summary>Kestrel's own body size limit, set per request from configuration.</summary>
+/// <summary>The body size limit from configuration: refused up front by Content-Length, and enforced by Kestrel while reading otherwise.</summary>
 internal static class RequestLimits
 {
     public static void Apply(HttpContext context, long maxBytes)
     {
+        if (context.Request.ContentLength > maxBytes)
+            throw new GatewayException(413, "invalid_request_error", "request_too_large", $"request body of {context.Request.ContentLength} bytes is over the limit of {maxBytes}");
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = maxBytes;
     }
