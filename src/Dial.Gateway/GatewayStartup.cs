@@ -7,11 +7,21 @@ namespace Dial.Gateway;
 /// Runs before the server listens (hosted services start first): migrates the store, trains the router and
 /// tries every profile once, so a misconfiguration stops start-up with a clear message instead of failing requests.
 /// </summary>
-internal sealed class GatewayStartup(IGatewayStore store, IRouter router, ProfileCatalog profiles, ILogger<GatewayStartup> logger) : IHostedService
+internal sealed class GatewayStartup(
+    IGatewayStore store, IRouter router, ProfileCatalog profiles, ModelCatalog models, UpstreamResilience resilience, ILogger<GatewayStartup> logger)
+    : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.MigrateAsync(cancellationToken);
+        try
+        {
+            foreach (var upstream in models.Routes.Select(r => r.Upstream).Distinct()) resilience.For(upstream);
+        }
+        catch (System.ComponentModel.DataAnnotations.ValidationException e)
+        {
+            throw new InvalidOperationException($"configuration Dial:Resilience: {e.Message}", e);
+        }
         foreach (var name in profiles.RoutedNames)
         {
             profiles.TryResolve(name, out var profile);

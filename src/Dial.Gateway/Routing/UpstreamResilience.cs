@@ -22,15 +22,16 @@ public sealed class UpstreamResilience(IOptions<GatewayOptions> options, ILogger
     public ResiliencePipeline For(string upstream) => _registry.GetOrAddPipeline(upstream, (builder, context) =>
     {
         builder.InstanceName = context.PipelineKey;
-        builder
-            .AddRetry(new RetryStrategyOptions
+        if (_options.MaxRetries > 0)
+            builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-                MaxRetryAttempts = Math.Max(0, _options.MaxRetries),
+                MaxRetryAttempts = _options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(_options.RetryBaseDelayMs),
-            })
+            });
+        builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsUpstreamFault),
