@@ -1,5 +1,6 @@
 using Dial.Gateway.Routing;
 using Dial.Gateway.Storage;
+using Dial.Gateway.Upstreams;
 
 namespace Dial.Gateway;
 
@@ -8,9 +9,12 @@ namespace Dial.Gateway;
 /// tries every profile once, so a misconfiguration stops start-up with a clear message instead of failing requests.
 /// </summary>
 internal sealed class GatewayStartup(
-    IGatewayStore store, IRouter router, ProfileCatalog profiles, ModelCatalog models, UpstreamResilience resilience, ILogger<GatewayStartup> logger)
+    IGatewayStore store, UpstreamClients upstreams, IRouter router, ProfileCatalog profiles, ModelCatalog models, UpstreamResilience resilience, ILogger<GatewayStartup> logger)
     : IHostedService
 {
+    // Taking UpstreamClients builds every upstream, so a bad BaseUrl or a missing key variable stops start-up here.
+    private readonly UpstreamClients _upstreams = upstreams;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.MigrateAsync(cancellationToken);
