@@ -112,19 +112,25 @@ public static class GatewayBenchmark
         var perBlock = Math.Max(1, (int)Math.Round(rate * BlockSeconds));
         var bodies = targets.Select(t => prompts.Select(p => Body(t.Model, p)).ToArray()).ToArray();
         var inFlight = new List<Task>(total);
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < total; i++)
+        // A dedicated thread paces the sends: spinning or sleeping on a pool thread would starve the pool that
+        // the client, the gateway and the upstream all share on this small machine.
+        var pacer = new Thread(() =>
         {
-            var due = i / (double)rate;
-            while (clock.Elapsed.TotalSeconds < due)
+            var clock = Stopwatch.StartNew();
+            var sent = 0;
+            while (sent < total && !ct.IsCancellationRequested)
             {
-                var wait = due - clock.Elapsed.TotalSeconds;
-                if (wait > 0.002) await Task.Delay(TimeSpan.FromSeconds(wait - 0.001), ct);
-                else Thread.Yield();
+                var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * rate) + 1);
+                for (; sent < due; sent++)
+                {
+                    var target = sent / perBlock % 2;
+                    inFlight.Add(SendAsync(http, targets[target].Url, bodies[target][sent % prompts.Length], samples[target], ct));
+                }
+                Thread.Sleep(1);
             }
-            var target = i / perBlock % 2;
-            inFlight.Add(SendAsync(http, targets[target].Url, bodies[target][i % prompts.Length], samples[target], ct));
-        }
+        }) { IsBackground = true, Name = "dial-bench-pacer" };
+        pacer.Start();
+        await Task.Run(pacer.Join, ct);
         await Task.WhenAll(inFlight);
         return (samples[0], samples[1]);
     }
