@@ -23,6 +23,7 @@ internal sealed class OpenAIErrorHandler(GatewayMetrics metrics, ILogger<OpenAIE
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested) return true; // the client left
         var error = Classify(exception);
         if (error.Status >= 500) logger.LogError(exception, "request failed: {Message}", error.Message);
         metrics.Error(error.Type);

@@ -10,7 +10,8 @@ namespace Dial.Gateway.Upstreams;
 /// Any server that speaks OpenAI's chat completions API. Retries, breaker and timeout are applied around it
 /// by the routing core; this class only translates HTTP outcomes into <see cref="UpstreamException"/>s.
 /// </summary>
-public sealed class OpenAICompatibleUpstream(string name, HttpClient http, string? apiKey) : IChatUpstream
+/// <param name="http">Gives a client per call, so IHttpClientFactory can rotate handlers (DNS changes, stale connections).</param>
+public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http, string? apiKey) : IChatUpstream
 {
     private const string Path = "chat/completions";
 
@@ -19,7 +20,7 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
     public async Task<UpstreamReply> CompleteAsync(ChatCall call, CancellationToken ct)
     {
         using var request = Request(call);
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        using var response = await http().SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         await EnsureSuccessAsync(response, ct);
         JsonObject body;
         try
@@ -41,7 +42,7 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
     public async Task<UpstreamStream> OpenStreamAsync(ChatCall call, CancellationToken ct)
     {
         var request = Request(call);
-        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        var response = await http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         try
         {
             await EnsureSuccessAsync(response, ct);
@@ -78,12 +79,15 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
         {
             case HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError:
                 throw new UpstreamException(Name, $"answered HTTP {status}", transient: true);
-            case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
-                throw new UpstreamException(Name, $"refused the gateway's credentials (HTTP {status})", transient: false);
-            default:
+            case HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.UnprocessableEntity:
                 // The request itself was refused (bad parameter, context too long): the client must hear why.
                 var message = await ErrorMessageAsync(response, ct);
                 throw new UpstreamException(Name, $"upstream refused the request (HTTP {status}): {message}", transient: false, clientStatus: status);
+            case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
+                throw new UpstreamException(Name, $"refused the gateway's credentials (HTTP {status})", transient: false);
+            default:
+                // 404 and the like mean the gateway's configuration (model mapping, URL) is wrong for this upstream.
+                throw new UpstreamException(Name, $"answered HTTP {status}", transient: false);
         }
     }
 

@@ -25,15 +25,20 @@ public sealed class UpstreamClients
 
     public static string HttpClientName(string upstream) => "dial-upstream:" + upstream;
 
-    private static HttpClient HttpClientFor(UpstreamOptions u, IHttpClientFactory factory)
+    private static Func<HttpClient> HttpClientFor(UpstreamOptions u, IHttpClientFactory factory)
     {
         if (!Uri.TryCreate(u.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
             throw new InvalidOperationException($"configuration Dial:Upstreams:{u.Name}: BaseUrl must be an absolute http(s) URL, got '{u.BaseUrl}'");
-        var client = factory.CreateClient(HttpClientName(u.Name));
         // A trailing slash makes "chat/completions" resolve below the version path (…/v1/chat/completions).
-        client.BaseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/");
-        client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
-        return client;
+        var baseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/");
+        var name = HttpClientName(u.Name);
+        return () =>
+        {
+            var client = factory.CreateClient(name);
+            client.BaseAddress = baseAddress;
+            client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
+            return client;
+        };
     }
 
     private static string? ApiKey(UpstreamOptions u, Func<string, string?> environment)
