@@ -89,6 +89,39 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     }
 
     [Theory]
+    [InlineData("quality=high")]
+    [InlineData("speed=1")]
+    [InlineData("quality=0,cost=0")]
+    public async Task Invalid_preference_header_is_a_400(string header)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(Http.Chat("dial/auto", "x")) };
+        request.Headers.Add("X-Dial-Preference", header);
+        var response = await _client.SendAsync(request);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("X-Dial-Preference", body["error"]!["param"]!.GetValue<string>());
+        Assert.StartsWith("dialreq_", Http.Header(response, "X-Dial-Request-Id"));
+    }
+
+    [Fact]
+    public async Task Prompt_is_the_last_user_message_text_parts_joined()
+    {
+        const string json = """
+            {"model": "good-small", "messages": [
+              {"role": "system", "content": "be brief"},
+              {"role": "user", "content": [{"type": "text", "text": "first part"}, {"type": "image_url", "image_url": {"url": "x"}}, {"type": "text", "text": "second part"}]},
+              {"role": "assistant", "content": "ok"}]}
+            """;
+        var (response, _) = await Http.PostAsync(_client, "/v1/chat/completions", json);
+        var id = Http.Header(response, "X-Dial-Request-Id");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (_, _) = await Http.PostAsync(_client, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 1}""");
+        Assert.Equal("first part\nsecond part", Assert.Single(_factory.Sink.Received, f => f.RequestId == id).Prompt);
+    }
+
+    [Theory]
     [InlineData("{not json", 400, "invalid_json")]
     [InlineData("[1, 2]", 400, "invalid_json")]
     [InlineData("""{"messages": [{"role": "user", "content": "x"}]}""", 400, "invalid_request")]
