@@ -44,6 +44,7 @@ public sealed class FeedbackTests(GatewayTestEnvironment env) : IClassFixture<Ga
         Assert.Equal(new Preference(0.6, 0.4), received.Preference);
         Assert.Equal(0.75, received.Score);
         Assert.True(received.CostUsd > 0);
+        Assert.Single(_factory.Router.Learned, f => f.RequestId == id); // a router that takes feedback gets it too
     }
 
     [Theory]

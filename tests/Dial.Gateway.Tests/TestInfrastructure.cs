@@ -13,11 +13,20 @@ namespace Dial.Gateway.Tests;
 
 /// <summary>
 /// A deterministic router for testing gateway mechanics: ranks candidates in the order given (the profile's
-/// model order), predicts quality 1 - 0.1 x rank and the cost of 1,000 input and 100 output tokens.
+/// model order), predicts quality 1 - 0.1 x rank and the cost of 1,000 input and 100 output tokens. It also
+/// takes feedback, as an online learner would.
 /// </summary>
-public sealed class OrderedRouter : IRouter
+public sealed class OrderedRouter : IRouter, IFeedbackSink
 {
     public string Name => "ordered";
+
+    public ConcurrentQueue<RoutingFeedback> Learned { get; } = new();
+
+    public ValueTask OnFeedbackAsync(RoutingFeedback feedback, CancellationToken cancellationToken)
+    {
+        Learned.Enqueue(feedback);
+        return ValueTask.CompletedTask;
+    }
 
     public Preference? LastPreference { get; private set; }
 

@@ -6,16 +6,22 @@ namespace Dial.Gateway.Endpoints;
 
 /// <summary>
 /// <c>POST /v1/feedback</c> <c>{"request_id": "...", "score": 0.8, "comment": "..."}</c>: stores a client's score
-/// for one of its requests durably, then hands it to every <see cref="IFeedbackSink"/> (online learners).
+/// for one of its requests durably, then hands it to every registered <see cref="IFeedbackSink"/>, and to the
+/// router itself when it is one (an online learner then learns from live feedback with no extra wiring).
 /// </summary>
 public sealed class FeedbackHandler(
     IGatewayStore store,
     RequestLog log,
-    IEnumerable<IFeedbackSink> sinks,
+    IEnumerable<IFeedbackSink> registeredSinks,
+    IRouter router,
     TimeProvider clock,
     ILogger<FeedbackHandler> logger)
 {
     private const int MaxCommentChars = 4000;
+
+    private readonly IFeedbackSink[] _sinks = router is IFeedbackSink learner && !registeredSinks.Contains(learner)
+        ? [.. registeredSinks, learner]
+        : [.. registeredSinks];
 
     public async Task<IResult> HandleAsync(HttpContext http)
     {
@@ -38,7 +44,7 @@ public sealed class FeedbackHandler(
         var feedback = new FeedbackRecord(requestId, score, comment, client?.Name, clock.GetUtcNow());
         await store.AddFeedbackAsync(feedback, ct);
         var routed = new RoutingFeedback(requestId, request.Prompt, request.Preference, request.Model, score, request.CostUsd, feedback.At);
-        foreach (var sink in sinks)
+        foreach (var sink in _sinks)
         {
             try
             {
