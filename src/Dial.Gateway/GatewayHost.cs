@@ -16,6 +16,9 @@ public static class GatewayHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // A start-up failure (bad configuration, unknown router, port in use) reaches the caller as an exception,
+        // which `dial serve` reports in one line; the host's own log of it would add a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.AddDialGateway(builder.Configuration);
         var app = builder.Build();
         app.UseDialGateway();
