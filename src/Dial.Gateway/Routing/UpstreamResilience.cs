@@ -5,7 +5,6 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace Dial.Gateway.Routing;
 
