@@ -158,3 +158,29 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : StoreContract
 {
     protected override IGatewayStore NewStore() => new PostgresGatewayStore(postgres.ConnectionString);
 }
+
+/// <summary>The gateway configured for PostgreSQL (several replicas share it): two gateways, one database.</summary>
+public sealed class PostgresGatewayTests(PostgresFixture postgres, GatewayTestEnvironment env)
+    : IClassFixture<PostgresFixture>, IClassFixture<GatewayTestEnvironment>
+{
+    [Fact]
+    public async Task Feedback_given_to_one_replica_is_seen_by_another()
+    {
+        var settings = env.Settings("pg");
+        settings["Dial:Store:Provider"] = "Postgres";
+        settings["Dial:Store:ConnectionString"] = postgres.ConnectionString;
+        await using var first = new GatewayFactory(settings);
+        await using var second = new GatewayFactory(settings);
+        using var a = first.CreateClient();
+        using var b = second.CreateClient();
+
+        var (chat, _) = await Http.PostAsync(a, "/v1/chat/completions", Http.Chat("dial/auto", "shared state"));
+        var id = Http.Header(chat, "X-Dial-Request-Id");
+        var (feedback, _) = await Http.PostAsync(a, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 0.4}""");
+        var logged = System.Text.Json.Nodes.JsonNode.Parse(await b.GetStringAsync($"/v1/requests/{id}"))!;
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, feedback.StatusCode);
+        Assert.Equal("good-large", logged["model"]!.GetValue<string>());
+        Assert.Equal(0.4, logged["feedback"]![0]!["score"]!.GetValue<double>());
+    }
+}
