@@ -8,6 +8,8 @@ var root = new RootCommand("Dial: route every LLM request to the model that best
     IdentityCommand.Create(),
     OnboardCommand.Create(),
     SimulateCommand.Create(),
+    ServeCommand.Create(),
+    BenchCommand.Create(),
 };
 // Errors a user can cause are reported by CliErrors as one line; System.CommandLine's handler would print a stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

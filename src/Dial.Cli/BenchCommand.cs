@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Dial.Gateway.Bench;
+
+namespace Dial.Cli;
+
+/// <summary><c>dial bench gateway</c>: the gateway's bounded load test against a fake upstream on 127.0.0.1.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var rate = new Option<int>("--rate") { Description = "Requests per second, open loop", DefaultValueFactory = _ => 1000 };
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds (half direct, half through Dial)", DefaultValueFactory = _ => 10 };
+        var router = new Option<string>("--router") { Description = "Router the gateway trains", DefaultValueFactory = _ => "knn" };
+        var gateway = new Command("gateway", "Requests per second and p50/p99 latency Dial adds over calling the upstream directly")
+        {
+            rate, seconds, router,
+        };
+        gateway.SetAction(async (parse, ct) =>
+        {
+            var result = await GatewayBenchmark.RunAsync(
+                new GatewayBenchOptions(parse.GetValue(rate), parse.GetValue(seconds), Router: parse.GetValue(router)!), Console.Error, ct);
+            result.Print(Console.Out);
+            return result.Direct.Errors + result.ThroughDial.Errors == 0 ? 0 : 1;
+        });
+        return new Command("bench", "Load tests") { gateway };
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dial.Gateway.Routing;
+using Dial.Gateway.Security;
+using Dial.Gateway.Storage;
+using Dial.Gateway.Telemetry;
+using Dial.Gateway.Upstreams;
+
+namespace Dial.Gateway.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c>: reads the request, plans the route, runs it through the routing core, and
+/// answers in OpenAI's format with Dial's account of the choice in <c>X-Dial-*</c> headers and a <c>dial</c> field.
+/// Streams are passed through event by event; a stream can fall back only until its first event is sent.
+/// </summary>
+public sealed class ChatCompletionsHandler(
+    RoutingCore core,
+    UpstreamClients upstreams,
+    RequestLog log,
+    SpendingTracker spending,
+    GatewayMetrics metrics,
+    TimeProvider clock)
+{
+    public const string RequestIdHeader = "X-Dial-Request-Id";
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var requestId = "dialreq_" + Guid.NewGuid().ToString("N");
+        http.Response.Headers[RequestIdHeader] = requestId;
+        http.Items[RequestIdHeader] = requestId; // the error handler clears headers and puts this one back
+        var ct = http.RequestAborted;
+        var request = await ChatRequest.ReadAsync(http.Request, ct);
+        var client = ApiKeyFilter.Client(http);
+        await spending.EnsureWithinCapAsync(client, ct);
+        var plan = core.Plan(request.Model, request.Prompt, request.Preference);
+        var served = request.Stream
+            ? await StreamAsync(http, request, plan, requestId, ct)
+            : await CompleteAsync(http, request, plan, requestId, started, ct);
+        metrics.Request(request.Model, served.Route.Name, served.Status);
+        metrics.Cost(served.Route.Name, served.CostUsd);
+        await spending.AddAsync(client, served.CostUsd, ct);
+        var chosen = plan.ScoreOf(served.Route.Name);
+        await log.AppendAsync(new RequestRecord(
+            requestId, clock.GetUtcNow(), client?.Name, request.Model, plan.Profile?.Name, served.Route.Name, served.Route.Upstream,
+            plan.Decision?.Router, plan.Preference, chosen?.ExpectedQuality, chosen?.ExpectedCostUsd, served.CostUsd, served.UpstreamMs,
+            served.Status, served.Fallbacks, request.Prompt), CancellationToken.None);
+    }
+
+    private async Task<Served> CompleteAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, long started, CancellationToken ct)
+    {
+        var routed = await core.ExecuteAsync(plan,
+            (route, token) => upstreams[route.Upstream].CompleteAsync(new ChatCall(request.Body, route, request.Prompt), token), ct);
+        var reply = routed.Value;
+        var body = reply.Body;
+        body["model"] = routed.Route.Name;
+        body["dial"] = DialField(plan, routed, requestId, reply.CostUsd, reply.RecordedScore, reply.Replay);
+        WriteHeaders(http, plan, routed);
+        http.Response.ContentType = "application/json";
+        await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter))
+            body.WriteTo(writer);
+        metrics.Overhead(Stopwatch.GetElapsedTime(started).TotalMilliseconds - routed.UpstreamMs);
+        return new Served(routed.Route, reply.CostUsd, routed.UpstreamMs, 200, routed.Failures.Count);
+    }
+
+    private async Task<Served> StreamAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, CancellationToken ct)
+    {
+        var routed = await core.ExecuteAsync(plan,
+            (route, token) => upstreams[route.Upstream].OpenStreamAsync(new ChatCall(request.Body, route, request.Prompt), token), ct);
+        await using var stream = routed.Value;
+        WriteHeaders(http, plan, routed);
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        var accounting = new StreamAccounting(routed.Route.Upstream);
+        var status = 200;
+        try
+        {
+            await foreach (var payload in stream.ReadEventsAsync(ct))
+            {
+                accounting.Observe(payload);
+                await http.Response.WriteAsync($"data: {payload}\n\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+            }
+            if (accounting.SawError) status = 502;
+        }
+        catch (Exception e) when (e is UpstreamException or HttpRequestException or IOException && !ct.IsCancellationRequested)
+        {
+            // Headers are gone, so the failure goes in-band, the way OpenAI reports errors inside a stream.
+            status = 502;
+            metrics.Error("upstream_stream_broken");
+            var message = e is UpstreamException u ? $"upstream {u.Upstream} {u.Message}" : "the upstream stream broke off";
+            var error = new OpenAIErrorBody(new OpenAIError(message, "api_error", null, "upstream_stream_broken"));
+            await http.Response.WriteAsync($"data: {JsonSerializer.Serialize(error, GatewayJson.Options)}\n\n", ct);
+        }
+        await http.Response.WriteAsync("data: [DONE]\n\n", ct);
+        var card = routed.Route.Card;
+        var cost = stream.RecordedCostUsd ?? card.CostUsd(
+            accounting.PromptTokens ?? OpenAICompatibleUpstream.EstimateTokens(request.Prompt),
+            accounting.CompletionTokens ?? (accounting.ContentChars + 3) / 4);
+        return new Served(routed.Route, cost, routed.UpstreamMs, status, routed.Failures.Count);
+    }
+
+    private void WriteHeaders<T>(HttpContext http, RoutePlan plan, Routed<T> routed)
+    {
+        var headers = http.Response.Headers;
+        headers["X-Dial-Model"] = routed.Route.Name;
+        headers["X-Dial-Fallbacks"] = routed.Failures.Count.ToString(CultureInfo.InvariantCulture);
+        if (plan.Decision is null) return;
+        headers["X-Dial-Router"] = plan.Decision.Router;
+        headers["X-Dial-Profile"] = plan.Profile!.Name;
+        headers[PreferenceReader.Header] = Format(plan.Preference!.Value);
+        var score = plan.ScoreOf(routed.Route.Name);
+        if (score?.ExpectedQuality is { } q) headers["X-Dial-Expected-Quality"] = q.ToString("0.####", CultureInfo.InvariantCulture);
+        if (score?.ExpectedCostUsd is { } c) headers["X-Dial-Expected-Cost-Usd"] = c.ToString("G6", CultureInfo.InvariantCulture);
+    }
+
+    private static JsonObject DialField<T>(RoutePlan plan, Routed<T> routed, string requestId, double cost, double? recordedScore, ReplayMatch? replay)
+    {
+        var score = plan.ScoreOf(routed.Route.Name);
+        var dial = new JsonObject
+        {
+            ["request_id"] = requestId,
+            ["model"] = routed.Route.Name,
+            ["upstream"] = routed.Route.Upstream,
+            ["router"] = plan.Decision?.Router,
+            ["profile"] = plan.Profile?.Name,
+            ["expected_quality"] = score?.ExpectedQuality,
+            ["expected_cost_usd"] = score?.ExpectedCostUsd,
+            ["cost_usd"] = cost,
+        };
+        if (plan.Preference is { } p)
+            dial["preference"] = new JsonObject { ["quality"] = p.Quality, ["cost"] = p.Cost, ["latency"] = p.Latency };
+        if (recordedScore is { } s) dial["recorded_score"] = s;
+        if (replay is not null) dial["replay"] = new JsonObject { ["prompt_id"] = replay.PromptId, ["similarity"] = Math.Round(replay.Similarity, 4) };
+        dial["fallbacks"] = new JsonArray(routed.Failures
+            .Select(f => (JsonNode)new JsonObject { ["model"] = f.Model, ["reason"] = f.Reason }).ToArray());
+        return dial;
+    }
+
+    private static string Format(Preference p) =>
+        string.Create(CultureInfo.InvariantCulture, $"quality={p.Quality:G4},cost={p.Cost:G4},latency={p.Latency:G4}");
+
+    private sealed record Served(ModelRoute Route, double CostUsd, double UpstreamMs, int Status, int Fallbacks);
+}

@@ -1,0 +1,85 @@
+using Dial.Gateway.Configuration;
+using Dial.Gateway.Endpoints;
+using Dial.Gateway.Routing;
+using Dial.Gateway.Security;
+using Dial.Gateway.Storage;
+using Dial.Gateway.Telemetry;
+using Dial.Gateway.Upstreams;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+
+namespace Dial.Gateway;
+
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// The routing core alone: options from <c>Dial</c>, the model catalog, the trained router, the per-upstream
+    /// resilience pipelines. Enough for <see cref="ChatClient.RoutingChatClient"/>; a registered <see cref="IRouter"/>
+    /// (e.g. in tests) replaces the trained one.
+    /// </summary>
+    public static IServiceCollection AddDialRouting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<GatewayMetrics>();
+        services.TryAddSingleton(sp => new Lazy<RoutingData>(() => RoutingData.Load(Options(sp))));
+        services.TryAddSingleton(sp => ModelCatalog.From(Options(sp), () => sp.GetRequiredService<Lazy<RoutingData>>().Value));
+        services.TryAddSingleton(sp => new ProfileCatalog(Options(sp), sp.GetRequiredService<ModelCatalog>()));
+        services.TryAddSingleton(sp => RouterTraining.Train(Options(sp), sp.GetRequiredService<Lazy<RoutingData>>().Value,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RouterTraining))));
+        services.TryAddSingleton<UpstreamResilience>();
+        services.TryAddSingleton<RoutingCore>();
+        return services;
+    }
+
+    /// <summary>Everything <c>dial serve</c> runs: the routing core, upstreams, store, request log, keys, metrics and error handling.</summary>
+    public static IServiceCollection AddDialGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddDialRouting(configuration);
+        services.AddHttpClient();
+        services.TryAddSingleton(sp => new UpstreamClients(Options(sp), sp.GetRequiredService<IHttpClientFactory>(),
+            () => sp.GetRequiredService<Lazy<RoutingData>>().Value, Environment.GetEnvironmentVariable));
+        services.TryAddSingleton<IGatewayStore>(sp => CreateStore(Options(sp).Store));
+        services.AddSingleton<RequestLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<RequestLog>());
+        services.AddHostedService<GatewayStartup>();
+        services.TryAddSingleton(sp => new ClientKeys(Options(sp)));
+        services.TryAddSingleton<SpendingTracker>();
+        services.TryAddSingleton<ChatCompletionsHandler>();
+        services.TryAddSingleton<FeedbackHandler>();
+        services.TryAddSingleton<RequestsHandler>();
+        services.AddExceptionHandler<OpenAIErrorHandler>();
+        services.AddProblemDetails();
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(GatewayMetrics.MeterName, "Polly", "Microsoft.AspNetCore.Hosting", "System.Net.Http")
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    /// <summary>The gateway's middleware and endpoints, in order.</summary>
+    public static WebApplication UseDialGateway(this WebApplication app)
+    {
+        var maxBody = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(OpenAIErrorHandler.WriteStatusAsync);
+        app.Use((context, next) =>
+        {
+            RequestLimits.Apply(context, maxBody);
+            return next(context);
+        });
+        app.MapDialGateway();
+        return app;
+    }
+
+    private static GatewayOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+
+    private static IGatewayStore CreateStore(StoreOptions options) => options.Provider switch
+    {
+        StoreProvider.Postgres => new PostgresGatewayStore(options.ConnectionString
+            ?? throw new InvalidOperationException("configuration Dial:Store:ConnectionString is required for the Postgres store")),
+        _ => new SqliteGatewayStore(options.ConnectionString ?? "dial-gateway.db"),
+    };
+}

@@ -1,0 +1,195 @@
+using System.Data.Common;
+
+namespace Dial.Gateway.Storage;
+
+/// <summary>
+/// The SQL both stores share. Times are Unix milliseconds and floats DOUBLE PRECISION, which SQLite and
+/// PostgreSQL both accept, so the two differ only in connecting, migration locking and the id column.
+/// </summary>
+public abstract class AdoGatewayStore : IGatewayStore
+{
+    private const string RequestColumns =
+        "id, created_ms, client_key, requested_model, profile, model, upstream, router, pref_quality, pref_cost, pref_latency, " +
+        "expected_quality, expected_cost_usd, cost_usd, upstream_ms, status, fallbacks, prompt";
+
+    /// <summary>Schema versions in order; a version once released is never edited, only followed by another.</summary>
+    protected IReadOnlyList<string> Migrations =>
+    [
+        $"""
+        CREATE TABLE dial_requests (
+            id TEXT PRIMARY KEY,
+            created_ms BIGINT NOT NULL,
+            client_key TEXT,
+            requested_model TEXT NOT NULL,
+            profile TEXT,
+            model TEXT NOT NULL,
+            upstream TEXT,
+            router TEXT,
+            pref_quality DOUBLE PRECISION,
+            pref_cost DOUBLE PRECISION,
+            pref_latency DOUBLE PRECISION,
+            expected_quality DOUBLE PRECISION,
+            expected_cost_usd DOUBLE PRECISION,
+            cost_usd DOUBLE PRECISION NOT NULL,
+            upstream_ms DOUBLE PRECISION NOT NULL,
+            status INTEGER NOT NULL,
+            fallbacks INTEGER NOT NULL,
+            prompt TEXT NOT NULL);
+        CREATE INDEX dial_requests_by_key ON dial_requests (client_key, created_ms);
+        CREATE TABLE dial_feedback (
+            id {IdentityColumn},
+            request_id TEXT NOT NULL,
+            score DOUBLE PRECISION NOT NULL,
+            comment TEXT,
+            client_key TEXT,
+            created_ms BIGINT NOT NULL);
+        CREATE INDEX dial_feedback_by_request ON dial_feedback (request_id);
+        """,
+    ];
+
+    /// <summary>An auto-numbered primary key column in this dialect.</summary>
+    protected abstract string IdentityColumn { get; }
+
+    protected abstract Task<DbConnection> OpenAsync(CancellationToken ct);
+
+    /// <summary>Opened for writes that must be durable when the call returns.</summary>
+    protected virtual Task<DbConnection> OpenDurableAsync(CancellationToken ct) => OpenAsync(ct);
+
+    /// <summary>Serialises concurrent migrations inside <paramref name="tx"/> (several replicas starting at once).</summary>
+    protected abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction tx, CancellationToken ct);
+
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenDurableAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await LockForMigrationAsync(connection, tx, ct);
+        await ExecuteAsync(connection, tx, "CREATE TABLE IF NOT EXISTS dial_schema (version INTEGER NOT NULL)", ct);
+        await using (var read = Command(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM dial_schema"))
+        {
+            var current = Convert.ToInt32(await read.ExecuteScalarAsync(ct));
+            for (var v = current; v < Migrations.Count; v++)
+            {
+                await ExecuteAsync(connection, tx, Migrations[v], ct);
+                await ExecuteAsync(connection, tx, $"INSERT INTO dial_schema (version) VALUES ({v + 1})", ct);
+            }
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task AppendRequestsAsync(IReadOnlyList<RequestRecord> requests, CancellationToken ct)
+    {
+        if (requests.Count == 0) return;
+        await using var connection = await OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var insert = Command(connection, tx,
+            $"INSERT INTO dial_requests ({RequestColumns}) VALUES (@id, @created_ms, @client_key, @requested_model, @profile, @model, @upstream, " +
+            "@router, @pref_quality, @pref_cost, @pref_latency, @expected_quality, @expected_cost_usd, @cost_usd, @upstream_ms, @status, " +
+            "@fallbacks, @prompt) ON CONFLICT (id) DO NOTHING");
+        foreach (var r in requests)
+        {
+            insert.Parameters.Clear();
+            Add(insert, "id", r.Id);
+            Add(insert, "created_ms", r.At.ToUnixTimeMilliseconds());
+            Add(insert, "client_key", r.ClientKey);
+            Add(insert, "requested_model", r.RequestedModel);
+            Add(insert, "profile", r.Profile);
+            Add(insert, "model", r.Model);
+            Add(insert, "upstream", r.Upstream);
+            Add(insert, "router", r.Router);
+            Add(insert, "pref_quality", r.Preference?.Quality);
+            Add(insert, "pref_cost", r.Preference?.Cost);
+            Add(insert, "pref_latency", r.Preference?.Latency);
+            Add(insert, "expected_quality", r.ExpectedQuality);
+            Add(insert, "expected_cost_usd", r.ExpectedCostUsd);
+            Add(insert, "cost_usd", r.CostUsd);
+            Add(insert, "upstream_ms", r.UpstreamMs);
+            Add(insert, "status", r.Status);
+            Add(insert, "fallbacks", r.Fallbacks);
+            Add(insert, "prompt", r.Prompt);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<RequestRecord?> FindRequestAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, $"SELECT {RequestColumns} FROM dial_requests WHERE id = @id");
+        Add(select, "id", id);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        double? D(int i) => reader.IsDBNull(i) ? null : reader.GetDouble(i);
+        string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+        Preference? preference = D(8) is { } q ? new Preference(q, D(9) ?? 0, D(10) ?? 0) : null;
+        return new RequestRecord(
+            reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), S(2), reader.GetString(3), S(4),
+            reader.GetString(5), S(6), S(7), preference, D(11), D(12), reader.GetDouble(13), reader.GetDouble(14),
+            reader.GetInt32(15), reader.GetInt32(16), reader.GetString(17));
+    }
+
+    public async Task AddFeedbackAsync(FeedbackRecord feedback, CancellationToken ct)
+    {
+        await using var connection = await OpenDurableAsync(ct);
+        await using var insert = Command(connection, null,
+            "INSERT INTO dial_feedback (request_id, score, comment, client_key, created_ms) VALUES (@request_id, @score, @comment, @client_key, @created_ms)");
+        Add(insert, "request_id", feedback.RequestId);
+        Add(insert, "score", feedback.Score);
+        Add(insert, "comment", feedback.Comment);
+        Add(insert, "client_key", feedback.ClientKey);
+        Add(insert, "created_ms", feedback.At.ToUnixTimeMilliseconds());
+        await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<FeedbackRecord>> FeedbackForAsync(string requestId, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null,
+            "SELECT request_id, score, comment, client_key, created_ms FROM dial_feedback WHERE request_id = @request_id ORDER BY id");
+        Add(select, "request_id", requestId);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        var list = new List<FeedbackRecord>();
+        while (await reader.ReadAsync(ct))
+            list.Add(new FeedbackRecord(reader.GetString(0), reader.GetDouble(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+        return list;
+    }
+
+    public async Task<double> SpentUsdAsync(string clientKey, DateTimeOffset since, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null,
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM dial_requests WHERE client_key = @client_key AND created_ms >= @since");
+        Add(select, "client_key", clientKey);
+        Add(select, "since", since.ToUnixTimeMilliseconds());
+        return Convert.ToDouble(await select.ExecuteScalarAsync(ct));
+    }
+
+    public async Task PingAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, "SELECT COUNT(*) FROM dial_schema");
+        await select.ExecuteScalarAsync(ct);
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx, sql);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static void Add(DbCommand command, string name, object? value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = "@" + name;
+        p.Value = value ?? DBNull.Value;
+        command.Parameters.Add(p);
+    }
+}

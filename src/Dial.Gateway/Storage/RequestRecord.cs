@@ -1,0 +1,23 @@
+namespace Dial.Gateway.Storage;
+
+/// <summary>One served chat completion as the request log keeps it. Holds key names, never keys.</summary>
+public sealed record RequestRecord(
+    string Id,
+    DateTimeOffset At,
+    string? ClientKey,
+    string RequestedModel,
+    string? Profile,
+    string Model,
+    string? Upstream,
+    string? Router,
+    Preference? Preference,
+    double? ExpectedQuality,
+    double? ExpectedCostUsd,
+    double CostUsd,
+    double UpstreamMs,
+    int Status,
+    int Fallbacks,
+    string Prompt);
+
+/// <summary>One stored score for a request.</summary>
+public sealed record FeedbackRecord(string RequestId, double Score, string? Comment, string? ClientKey, DateTimeOffset At);

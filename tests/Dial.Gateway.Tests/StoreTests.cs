@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using Dial.Gateway.Storage;
+
+namespace Dial.Gateway.Tests;
+
+/// <summary>What both stores must do; run against SQLite and against a real PostgreSQL.</summary>
+public abstract class StoreContract
+{
+    protected abstract IGatewayStore NewStore();
+
+    private static RequestRecord Request(string id, string? key = "team-a", double cost = 0.25, DateTimeOffset? at = null, Preference? preference = null) =>
+        new(id, at ?? DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000), key, "dial/auto", "balanced", "good-large", "fake", "knn",
+            preference, 0.8, 0.3, cost, 12.5, 200, 1, "the prompt, with 'quotes' and ünïcode");
+
+    [Fact]
+    public async Task Migrating_again_or_concurrently_is_harmless()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => NewStore().MigrateAsync(CancellationToken.None)));
+        await NewStore().MigrateAsync(CancellationToken.None);
+        await NewStore().PingAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Request_round_trips_and_a_duplicate_id_is_ignored()
+    {
+        var store = NewStore();
+        await store.MigrateAsync(CancellationToken.None);
+        var id = "req-" + Guid.NewGuid();
+        var record = Request(id, preference: new Preference(0.7, 0.2, 0.1));
+        await store.AppendRequestsAsync([record, Request("req-" + Guid.NewGuid(), key: null)], CancellationToken.None);
+        await store.AppendRequestsAsync([record with { Model = "other" }], CancellationToken.None);
+
+        var read = await store.FindRequestAsync(id, CancellationToken.None);
+
+        Assert.Equal(record, read);
+        Assert.Null(await store.FindRequestAsync("req-missing", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Feedback_is_kept_in_order_and_survives_reopening_the_store()
+    {
+        var id = "req-" + Guid.NewGuid();
+        var store = NewStore();
+        await store.MigrateAsync(CancellationToken.None);
+        var first = new FeedbackRecord(id, 0.25, "meh", "team-a", DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000));
+        var second = new FeedbackRecord(id, 1, null, null, DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_001_000));
+        await store.AddFeedbackAsync(first, CancellationToken.None);
+        await store.AddFeedbackAsync(second, CancellationToken.None);
+
+        var reopened = NewStore();
+        await reopened.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal([first, second], await reopened.FeedbackForAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Spend_is_summed_per_key_from_a_time_on()
+    {
+        var store = NewStore();
+        await store.MigrateAsync(CancellationToken.None);
+        var key = "key-" + Guid.NewGuid();
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+        await store.AppendRequestsAsync(
+        [
+            Request("r-" + Guid.NewGuid(), key, 1, t0.AddDays(-40)),
+            Request("r-" + Guid.NewGuid(), key, 0.5, t0),
+            Request("r-" + Guid.NewGuid(), key, 0.25, t0.AddDays(1)),
+            Request("r-" + Guid.NewGuid(), "someone-else", 100, t0),
+        ], CancellationToken.None);
+
+        Assert.Equal(0.75, await store.SpentUsdAsync(key, t0, CancellationToken.None), 12);
+        Assert.Equal(1.75, await store.SpentUsdAsync(key, t0.AddDays(-60), CancellationToken.None), 12);
+        Assert.Equal(0, await store.SpentUsdAsync("nobody", t0, CancellationToken.None));
+    }
+}
+
+public sealed class SqliteStoreTests : StoreContract, IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("dial-sqlite-");
+
+    protected override IGatewayStore NewStore() => new SqliteGatewayStore(Path.Combine(_folder.FullName, "state.db"));
+
+    [Fact]
+    public async Task Database_is_in_wal_mode()
+    {
+        await NewStore().MigrateAsync(CancellationToken.None);
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder.FullName, "state.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _folder.Delete(recursive: true);
+    }
+}
+
+/// <summary>
+/// Runs against the PostgreSQL named by DIAL_TEST_POSTGRES (set by .ci/run). Under CI=true its absence fails the
+/// tests; elsewhere the fixture starts a throwaway cluster with .ci/postgres.sh, and fails if it cannot.
+/// </summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    private string? _startedData;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        if (Environment.GetEnvironmentVariable("DIAL_TEST_POSTGRES") is { Length: > 0 } configured)
+        {
+            ConnectionString = configured;
+            return;
+        }
+        if (Environment.GetEnvironmentVariable("CI") == "true")
+            throw new InvalidOperationException("DIAL_TEST_POSTGRES is not set: .ci/run must start PostgreSQL (bash .ci/postgres.sh start)");
+        var output = await RunScriptAsync("start");
+        ConnectionString = Value(output, "DIAL_TEST_POSTGRES");
+        _startedData = Value(output, "DIAL_TEST_PGDATA");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        if (_startedData is not null) await RunScriptAsync("stop", _startedData);
+    }
+
+    private static string Value(string output, string name) =>
+        output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith($"export {name}=", StringComparison.Ordinal))
+            .Split('=', 2)[1].Trim('\'');
+
+    private static async Task<string> RunScriptAsync(params string[] arguments)
+    {
+        var script = ScriptPath();
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{script} {string.Join(" ", arguments)} failed: {await stderr}");
+        return await stdout;
+    }
+
+    private static string ScriptPath()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, ".ci", "postgres.sh"))) return Path.Combine(dir.FullName, ".ci", "postgres.sh");
+        throw new FileNotFoundException(".ci/postgres.sh not found above the test folder");
+    }
+}
+
+public sealed class PostgresStoreTests(PostgresFixture postgres) : StoreContract, IClassFixture<PostgresFixture>
+{
+    protected override IGatewayStore NewStore() => new PostgresGatewayStore(postgres.ConnectionString);
+}
+
+/// <summary>The gateway configured for PostgreSQL (several replicas share it): two gateways, one database.</summary>
+public sealed class PostgresGatewayTests(PostgresFixture postgres, GatewayTestEnvironment env)
+    : IClassFixture<PostgresFixture>, IClassFixture<GatewayTestEnvironment>
+{
+    [Fact]
+    public async Task Feedback_given_to_one_replica_is_seen_by_another()
+    {
+        var settings = env.Settings("pg");
+        settings["Dial:Store:Provider"] = "Postgres";
+        settings["Dial:Store:ConnectionString"] = postgres.ConnectionString;
+        await using var first = new GatewayFactory(settings);
+        await using var second = new GatewayFactory(settings);
+        using var a = first.CreateClient();
+        using var b = second.CreateClient();
+
+        var (chat, _) = await Http.PostAsync(a, "/v1/chat/completions", Http.Chat("dial/auto", "shared state"));
+        var id = Http.Header(chat, "X-Dial-Request-Id");
+        var (feedback, _) = await Http.PostAsync(a, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 0.4}""");
+        var logged = System.Text.Json.Nodes.JsonNode.Parse(await b.GetStringAsync($"/v1/requests/{id}"))!;
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, feedback.StatusCode);
+        Assert.Equal("good-large", logged["model"]!.GetValue<string>());
+        Assert.Equal(0.4, logged["feedback"]![0]!["score"]!.GetValue<double>());
+    }
+}
