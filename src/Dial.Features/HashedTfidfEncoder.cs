@@ -63,6 +63,12 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
     public void Save(string path)
     {
         using var w = new BinaryWriter(File.Create(path));
+        Write(w);
+    }
+
+    /// <summary>Writes the encoder into a larger file (a saved router embeds its encoder).</summary>
+    public void Write(BinaryWriter w)
+    {
         w.Write(Magic);
         w.Write(_idf.Length);
         foreach (var x in _idf) w.Write(x);
@@ -71,18 +77,24 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
     public static HashedTfidfEncoder Load(string path)
     {
         using var r = new BinaryReader(File.OpenRead(path));
+        return Read(r, path);
+    }
+
+    /// <summary>Reads an encoder written by <see cref="Write"/>; <paramref name="source"/> names the file in errors.</summary>
+    public static HashedTfidfEncoder Read(BinaryReader r, string source)
+    {
         try
         {
-            if (r.ReadString() != Magic) throw new InvalidDataException($"{path}: not a Dial TF-IDF encoder file (expected header '{Magic}')");
+            if (r.ReadString() != Magic) throw new InvalidDataException($"{source}: not a Dial TF-IDF encoder (expected header '{Magic}')");
             var n = r.ReadInt32();
-            if (n < 2 || n % 2 != 0 || n > 1 << 24) throw new InvalidDataException($"{path}: invalid encoder dimension {n}");
+            if (n < 2 || n % 2 != 0 || n > 1 << 24) throw new InvalidDataException($"{source}: invalid encoder dimension {n}");
             var idf = new float[n];
             for (var j = 0; j < n; j++) idf[j] = r.ReadSingle();
             return new HashedTfidfEncoder(idf);
         }
         catch (EndOfStreamException)
         {
-            throw new InvalidDataException($"{path}: encoder file is truncated");
+            throw new InvalidDataException($"{source}: encoder is truncated");
         }
     }
 
