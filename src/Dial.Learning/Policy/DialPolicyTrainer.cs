@@ -1,3 +1,4 @@
+using Dial.Data;
 using Dial.Learning.Neural;
 
 namespace Dial.Learning.Policy;
@@ -56,6 +57,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
         var scores = new float[models.Count];
         var costs = new float[models.Count];
         var rewards = new float[models.Count];
+        FitCostHead(network, describer, table, scale, prompts, logLength, random);
         var episodes = 0;
         for (var epoch = 0; epoch < _options.Epochs; epoch++)
         {
@@ -105,8 +107,32 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
         return new DialPolicy(Name, context.Encoder, scale, network, describer, models);
     }
 
+    /// <summary>
+    /// Starts the cost head from a closed-form fit on logged costs: per prompt one uniformly drawn model with
+    /// bandit feedback (the same logging policy as the warm start), every model with full information.
+    /// </summary>
+    private void FitCostHead(PolicyNetwork network, CandidateDescriber describer, RoutingTable table, RewardScale scale, int[] prompts, float[] logLength, Random random)
+    {
+        var inputs = new List<float[]>();
+        var targets = new List<float>();
+        foreach (var p in prompts)
+        {
+            var available = Enumerable.Range(0, table.ModelCount).Where(m => table.Has(p, m)).ToArray();
+            var observed = feedback == Feedback.Bandit ? [available[random.Next(available.Length)]] : available;
+            foreach (var m in observed)
+            {
+                var input = new float[describer.Dimension + 1];
+                describer.Describe(table.Models[m], input.AsSpan(0, describer.Dimension));
+                input[^1] = logLength[p];
+                inputs.Add(input);
+                targets.Add(MathF.Log((float)scale.NormalizeCost(table.Cost(p, m)) + PolicyObjective.CostFloor));
+            }
+        }
+        network.FitCostHead(inputs, targets);
+    }
+
     /// <summary>Keeps each model that answered the prompt with the keep probability, topping up to at least two.</summary>
-    private int SampleCandidates(Dial.Data.RoutingTable table, int prompt, Random random, int[] subset)
+    private int SampleCandidates(RoutingTable table, int prompt, Random random, int[] subset)
     {
         var count = 0;
         var available = 0;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using MathNet.Numerics.LinearAlgebra;
 using Dial.Learning.Neural;
 
 namespace Dial.Learning.Policy;
@@ -76,6 +77,23 @@ public sealed class PolicyNetwork
             pass.Logit[k] = beta * pass.Utility[k];
         }
         Activation.Softmax(pass.Logit.AsSpan(0, pass.Count), pass.Probability.AsSpan(0, pass.Count));
+    }
+
+    /// <summary>
+    /// Sets the cost head to the ridge-regression fit of log cost on [descriptor; log length], so training starts
+    /// from sensible cost predictions: by gradient steps alone the head would need thousands of updates to move
+    /// its bias to the scale of log prices, and until then the dial would order models by an arbitrary cost.
+    /// </summary>
+    public void FitCostHead(IReadOnlyList<float[]> costInputs, IReadOnlyList<float> logCosts, double ridge = 1e-3)
+    {
+        if (costInputs.Count == 0 || costInputs.Count != logCosts.Count) throw new ArgumentException("cost head fit needs one log cost per input, and at least one");
+        var columns = Descriptor + 2;
+        var x = Matrix<double>.Build.Dense(costInputs.Count, columns, (i, j) => j < columns - 1 ? costInputs[i][j] : 1.0);
+        var y = Vector<double>.Build.Dense(logCosts.Count, i => logCosts[i]);
+        var gram = x.TransposeThisAndMultiply(x) + ridge * Matrix<double>.Build.DenseIdentity(columns);
+        var w = gram.Cholesky().Solve(x.TransposeThisAndMultiply(y));
+        for (var j = 0; j < columns - 1; j++) Cost.Weight.Value[j] = (float)w[j];
+        Cost.Bias.Value[0] = (float)w[columns - 1];
     }
 
     /// <summary>
