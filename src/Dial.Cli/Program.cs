@@ -6,6 +6,7 @@ var root = new RootCommand("Dial: route every LLM request to the model that best
     DataCommand.Create(),
     TrainCommand.Create(),
     RouteCommand.Create(),
+    EvalCommand.Create(),
 };
 // Errors a user can cause are reported by CliErrors as one line; System.CommandLine's handler would print a stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Dial.Data;
+using Dial.Features;
+using Dial.Learning;
+
+namespace Dial.Evaluation;
+
+/// <summary>
+/// Trains every router on a table's train split and sweeps it over cost weights on the test split, all through
+/// <see cref="IRouterTrainer"/> and <see cref="IRouter"/>, so every router, baseline or not, is measured the
+/// same way. At each weight every test prompt is routed with <see cref="Preference.FromCostWeight"/> among the
+/// models that have a result for it, and the chosen model's recorded score and cost are what the point averages.
+/// </summary>
+public static class EvaluationHarness
+{
+    public static EvaluationResult Run(RoutingTable table, IReadOnlyList<IRouterTrainer> trainers, EvaluationOptions options, TextWriter? log = null)
+    {
+        var train = table.Where(Split.Train);
+        var rawTest = table.Where(Split.Test);
+        if (train.PromptCount == 0) throw new ArgumentException($"{table.Source}: no prompts in the train split");
+        if (rawTest.PromptCount == 0) throw new ArgumentException($"{table.Source}: no prompts in the test split");
+
+        var clock = Stopwatch.StartNew();
+        var encoder = HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text), options.EncoderDimension);
+        var context = new TrainingContext(train, encoder, RewardScaleCalibration.Calibrate(train), options.Seed);
+        var test = new TestSet(rawTest);
+        if (test.Count == 0) throw new ArgumentException($"{table.Source}: no test prompt has a result for any model");
+        _ = TrainingSet.Of(context);
+        Parallel.For(0, test.Count, p => test.Prompts[p].Features(encoder));
+        var featurise = clock.Elapsed.TotalSeconds;
+        log?.WriteLine($"featurise: {featurise:F2} s ({train.PromptCount} train, {test.Count} test prompts)");
+
+        var singles = SingleModels(test.Table);
+        var bootstrap = new Bootstrap(test.Count, options.BootstrapSamples, options.Seed);
+        var weights = CostWeightSweep.Weights(options.CostWeights);
+
+        clock.Restart();
+        var routers = new RouterResult[trainers.Count];
+        Parallel.For(0, trainers.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var watch = Stopwatch.StartNew();
+            var router = trainers[i].Train(context);
+            var trainSeconds = watch.Elapsed.TotalSeconds;
+            watch.Restart();
+            var points = Sweep(router, test, weights, bootstrap);
+            var routeSeconds = watch.Elapsed.TotalSeconds;
+            routers[i] = new RouterResult(trainers[i].Name, CurveMetrics.Of(points, singles), points, ParetoFrontier.Of(points), trainSeconds, routeSeconds);
+            log?.WriteLine($"{trainers[i].Name}: train {trainSeconds:F2} s, route {routeSeconds:F2} s");
+        });
+        var routersSeconds = clock.Elapsed.TotalSeconds;
+        log?.WriteLine($"routers: {routersSeconds:F2} s");
+
+        var random = new Random(options.Seed);
+        var randomChoices = test.Candidates.Select(c => test.Table.ModelIndex(c[random.Next(c.Count)].Name)).ToArray();
+        return new EvaluationResult(
+            table.Source,
+            train.PromptCount,
+            test.Count,
+            test.Excluded,
+            options.Seed,
+            singles,
+            CurveMetrics.BestSingle(singles),
+            OracleResult.Of(test.Table),
+            PointOf(double.NaN, randomChoices, test.Table, bootstrap),
+            routers,
+            new EvaluationTiming(0, featurise, routersSeconds));
+    }
+
+    /// <summary>Each model's mean score and cost over the test prompts it has a result for.</summary>
+    public static IReadOnlyList<SingleModelResult> SingleModels(RoutingTable test) =>
+        TableStatistics.Of(test).Models.Where(m => m.Results > 0).Select(m => new SingleModelResult(m.Model, m.MeanScore, m.MeanCostUsd)).ToArray();
+
+    private static CurvePoint[] Sweep(IRouter router, TestSet test, double[] weights, Bootstrap bootstrap)
+    {
+        var preferences = weights.Select(Preference.FromCostWeight).ToArray();
+        var choices = weights.Select(_ => new int[test.Count]).ToArray();
+        Parallel.For(0, test.Count, p =>
+        {
+            for (var w = 0; w < weights.Length; w++)
+            {
+                var decision = router.Route(new RoutingRequest(test.Prompts[p], preferences[w], test.Candidates[p]));
+                if (!test.Table.TryGetModelIndex(decision.Model, out var m) || !test.Table.Has(p, m))
+                    throw new InvalidOperationException(
+                        $"router '{router.Name}' chose '{decision.Model}' for test prompt '{test.Table.Prompts[p].Id}', which was not among its candidates");
+                choices[w][p] = m;
+            }
+        });
+        return weights.Select((w, i) => PointOf(w, choices[i], test.Table, bootstrap)).ToArray();
+    }
+
+    private static CurvePoint PointOf(double costWeight, int[] choices, RoutingTable test, Bootstrap bootstrap)
+    {
+        var scores = new float[choices.Length];
+        var costs = new float[choices.Length];
+        double quality = 0, cost = 0;
+        for (var p = 0; p < choices.Length; p++)
+        {
+            var (s, c) = (test.Score(p, choices[p]), test.Cost(p, choices[p]));
+            quality += s;
+            cost += c;
+            scores[p] = (float)s;
+            costs[p] = (float)c;
+        }
+        var n = choices.Length;
+        return new CurvePoint(costWeight, quality / n, cost / n, bootstrap.Interval95(scores), bootstrap.Interval95(costs));
+    }
+}

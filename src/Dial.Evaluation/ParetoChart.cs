@@ -1,0 +1,63 @@
+using ScottPlot;
+
+namespace Dial.Evaluation;
+
+/// <summary>
+/// The report's picture: quality against cost per 1,000 prompts (log scale), each router's sweep as a step line
+/// along its Pareto frontier with its other points faint, the single models, random and the oracle as markers.
+/// </summary>
+public static class ParetoChart
+{
+    public static void SavePng(EvaluationResult result, string path, int width = 1100, int height = 700)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var i = 0; i < result.Routers.Count; i++)
+        {
+            var router = result.Routers[i];
+            var color = palette.GetColor(i);
+            var frontier = plot.Add.Scatter(router.Frontier.Select(p => Log(p.CostPer1k)).ToArray(), router.Frontier.Select(p => p.Quality).ToArray(), color);
+            frontier.ConnectStyle = ConnectStyle.StepHorizontal;
+            frontier.LineWidth = 2;
+            frontier.MarkerSize = 5;
+            frontier.LegendText = router.Name;
+            var all = plot.Add.ScatterPoints(router.Points.Select(p => Log(p.CostPer1k)).ToArray(), router.Points.Select(p => p.Quality).ToArray(), color.WithAlpha(0.35));
+            all.MarkerSize = 3;
+        }
+
+        var singles = plot.Add.ScatterPoints(result.SingleModels.Select(s => Log(s.CostPer1k)).ToArray(), result.SingleModels.Select(s => s.Quality).ToArray(), Colors.Black);
+        singles.MarkerShape = MarkerShape.FilledSquare;
+        singles.MarkerSize = 7;
+        singles.LegendText = "single models";
+        foreach (var s in result.SingleModels)
+        {
+            var label = plot.Add.Text(s.Model, Log(s.CostPer1k), s.Quality);
+            label.LabelFontSize = 9;
+            label.LabelFontColor = Colors.DimGray;
+        }
+        AddMarker(plot, "oracle", result.Oracle.CostUsdPerPrompt * 1000, result.Oracle.Quality, MarkerShape.FilledDiamond, Colors.DarkGreen);
+        AddMarker(plot, "random", result.Random.CostPer1k, result.Random.Quality, MarkerShape.FilledTriangleUp, Colors.Gray);
+
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = v => $"{Math.Pow(10, v):G3}",
+        };
+        plot.Title($"{Path.GetFileName(result.Source)}: test split ({result.TestPrompts} prompts)");
+        plot.XLabel("USD per 1,000 prompts (log scale)");
+        plot.YLabel("mean quality");
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.SavePng(path, width, height);
+    }
+
+    private static void AddMarker(Plot plot, string name, double costPer1k, double quality, MarkerShape shape, Color color)
+    {
+        var marker = plot.Add.Marker(Log(costPer1k), quality, shape, 10);
+        marker.Color = color;
+        marker.LegendText = name;
+    }
+
+    /// <summary>log10 of a cost, with free calls drawn at a tenth of a thousandth of a dollar rather than at minus infinity.</summary>
+    private static double Log(double costPer1k) => Math.Log10(Math.Max(costPer1k, 1e-4));
+}
