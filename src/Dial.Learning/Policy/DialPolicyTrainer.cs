@@ -72,39 +72,59 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
                 {
                     describer.Describe(models[subset[k]], pass.Descriptor(k));
                     pass.Latency[k] = latency[subset[k]];
-                    scores[k] = (float)table.Score(p, subset[k]);
-                    costs[k] = (float)scale.NormalizeCost(table.Cost(p, subset[k]));
                 }
                 network.Forward(pass, features[p], logLength[p]);
 
-                if (warmStart)
+                // Outcomes are read from the table only for the arms the feedback reveals: with bandit
+                // feedback, the uniformly drawn arm of the warm start or the arm the policy sampled.
+                void Observe(int k)
                 {
-                    if (feedback == Feedback.Bandit)
-                    {
-                        // The logging policy of the warm start is uniform: one arm revealed per prompt.
-                        var arm = random.Next(count);
-                        for (var k = 0; k < count; k++) if (k != arm) scores[k] = float.NaN;
-                    }
-                    objective.WarmStart(network, pass, features[p], scores.AsSpan(0, count), costs.AsSpan(0, count), backward: true);
+                    scores[k] = (float)table.Score(p, subset[k]);
+                    costs[k] = (float)scale.NormalizeCost(table.Cost(p, subset[k]));
+                    rewards[k] = (float)preference.Utility(scores[k], table.Cost(p, subset[k]), latencyMs[subset[k]], scale);
                 }
-                else if (feedback == Feedback.Bandit)
+
+                if (feedback == Feedback.Full)
                 {
-                    var action = Sample(pass.Probability.AsSpan(0, count), random);
-                    var reward = (float)preference.Utility(scores[action], table.Cost(p, subset[action]), latencyMs[subset[action]], scale);
-                    var expected = baseline.Fit(pass.Projection, preference, reward);
-                    objective.Bandit(network, pass, features[p], action, reward - expected, scores[action], costs[action], backward: true);
+                    for (var k = 0; k < count; k++) Observe(k);
+                    if (warmStart) objective.WarmStart(network, pass, features[p], scores.AsSpan(0, count), costs.AsSpan(0, count), backward: true);
+                    else objective.Full(network, pass, features[p], rewards.AsSpan(0, count), scores.AsSpan(0, count), costs.AsSpan(0, count), backward: true);
+                }
+                else if (warmStart)
+                {
+                    var arm = random.Next(count);
+                    scores.AsSpan(0, count).Fill(float.NaN);
+                    Observe(arm);
+                    objective.WarmStart(network, pass, features[p], scores.AsSpan(0, count), costs.AsSpan(0, count), backward: true);
                 }
                 else
                 {
-                    for (var k = 0; k < count; k++) rewards[k] = (float)preference.Utility(scores[k], table.Cost(p, subset[k]), latencyMs[subset[k]], scale);
-                    objective.Full(network, pass, features[p], rewards.AsSpan(0, count), scores.AsSpan(0, count), costs.AsSpan(0, count), backward: true);
+                    var action = Sample(pass.Probability.AsSpan(0, count), random);
+                    Observe(action);
+                    var expected = baseline.Fit(pass.Projection, preference, rewards[action]);
+                    objective.Bandit(network, pass, features[p], action, rewards[action] - expected, scores[action], costs[action], backward: true);
                 }
                 for (var k = 0; k < count; k++) describer.Backward(models[subset[k]].Name, pass.DescriptorGradient(k));
-                if (++episodes % _options.BatchSize == 0) adam.Step(1f / _options.BatchSize);
+                if (++episodes % _options.BatchSize == 0)
+                {
+                    adam.LearningRate = LearningRate(episodes, (long)_options.Epochs * prompts.Length);
+                    adam.Step(1f / _options.BatchSize);
+                }
             }
         }
         if (episodes % _options.BatchSize != 0) adam.Step(1f / (episodes % _options.BatchSize));
         return new DialPolicy(Name, context.Encoder, scale, network, describer, models);
+    }
+
+    /// <summary>
+    /// Cosine decay from the base rate to <see cref="PolicyOptions.FinalLearningRateFraction"/> of it: the last
+    /// updates are small, so the policy a seed ends on depends less on which episodes came last.
+    /// </summary>
+    private float LearningRate(long episode, long total)
+    {
+        var progress = Math.Min(1.0, (double)episode / total);
+        var floor = _options.FinalLearningRateFraction;
+        return (float)(_options.LearningRate * (floor + (1 - floor) * 0.5 * (1 + Math.Cos(Math.PI * progress))));
     }
 
     /// <summary>

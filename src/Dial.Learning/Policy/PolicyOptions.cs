@@ -17,6 +17,9 @@ public sealed record PolicyOptions
 
     public float LearningRate { get; init; } = 1e-3f;
 
+    /// <summary>The learning rate decays (cosine) to this fraction of <see cref="LearningRate"/> by the last epoch; 1 keeps it constant.</summary>
+    public double FinalLearningRateFraction { get; init; } = 0.05;
+
     public float WeightDecay { get; init; } = 1e-4f;
 
     public int BatchSize { get; init; } = 32;
