@@ -15,10 +15,10 @@ public sealed record PolicyOptions
     /// <summary>Length of the learned per-model embedding, when no identities are given.</summary>
     public int EmbeddingDimension { get; init; } = 8;
 
-    public float LearningRate { get; init; } = 1e-3f;
+    public float LearningRate { get; init; } = 3e-3f;
 
     /// <summary>The learning rate decays (cosine) to this fraction of <see cref="LearningRate"/> by the last epoch; 1 keeps it constant.</summary>
-    public double FinalLearningRateFraction { get; init; } = 0.05;
+    public double FinalLearningRateFraction { get; init; } = 1;
 
     public float WeightDecay { get; init; } = 1e-4f;
 
