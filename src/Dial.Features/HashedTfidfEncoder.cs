@@ -66,7 +66,7 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         Write(w);
     }
 
-    /// <summary>Writes the encoder into a larger file (a saved router embeds its encoder).</summary>
+    /// <summary>Writes the encoder into a larger file (e.g. a fitted model that embeds its features).</summary>
     public void Write(BinaryWriter w)
     {
         w.Write(Magic);
@@ -80,7 +80,7 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         return Read(r, path);
     }
 
-    /// <summary>Reads an encoder written by <see cref="Write"/>; <paramref name="source"/> names the file in errors.</summary>
+    /// <param name="source">Names the file in error messages.</param>
     public static HashedTfidfEncoder Read(BinaryReader r, string source)
     {
         try
