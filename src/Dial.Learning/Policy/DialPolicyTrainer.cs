@@ -15,6 +15,9 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
     public const string BanditName = "dial";
     public const string FullName = "dial-full";
 
+    /// <summary>The baseline only has to track the mean reward of a prompt and preference; a small layer does.</summary>
+    private const int BaselineHidden = 32;
+
     private readonly PolicyOptions _options = options ?? new PolicyOptions();
 
     public string Name => feedback == Feedback.Bandit ? BanditName : FullName;
@@ -33,7 +36,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
             ? CandidateDescriber.FromIdentities(identities, names)
             : CandidateDescriber.Learned(names, _options.EmbeddingDimension, random);
         var network = new PolicyNetwork(context.Encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random);
-        var baseline = new RewardBaseline(_options.Hidden, 32, random);
+        var baseline = new RewardBaseline(_options.Hidden, BaselineHidden, random);
         IEnumerable<Parameter> trained = [.. network.Parameters, .. baseline.Parameters];
         if (describer.Trainable) trained = trained.Append(describer.Vectors);
         var adam = new Adam(trained, _options.LearningRate, weightDecay: _options.WeightDecay);
