@@ -54,6 +54,25 @@ public sealed class CandidateDescriber : ICandidateDescriber
         return new CandidateDescriber(models, vectors, trainable: false);
     }
 
+    /// <summary>
+    /// This describer plus the identities of models it does not know yet: how a model onboarded by quizzing
+    /// becomes routable without retraining. Only an identity-based describer can do this; learned embeddings
+    /// exist only for the models trained with.
+    /// </summary>
+    public CandidateDescriber WithIdentities(IdentityTable identities, IEnumerable<string> models)
+    {
+        if (Trainable)
+            throw new ArgumentException("this policy describes models by learned embeddings; only a policy trained with identities (dial train --identities) can take new models");
+        var added = models.Where(m => !_rows.ContainsKey(m)).Distinct(StringComparer.Ordinal).ToArray();
+        if (identities.Dimension is { } d && d != VectorDimension)
+            throw new ArgumentException($"identities have {d} dimensions, the policy was trained on {VectorDimension}");
+        var all = Models.Concat(added).ToArray();
+        var vectors = new Parameter(Vectors.Name, all.Length, VectorDimension);
+        Vectors.Value.CopyTo(vectors.Value, 0);
+        for (var i = 0; i < added.Length; i++) identities[added[i]].Mean.CopyTo(vectors.Row(Models.Count + i));
+        return new CandidateDescriber(all, vectors, trainable: false);
+    }
+
     /// <summary>Rebuilds a describer read back from a policy file.</summary>
     internal static CandidateDescriber Restore(IReadOnlyList<string> models, Parameter vectors, bool trainable) => new(models, vectors, trainable);
 

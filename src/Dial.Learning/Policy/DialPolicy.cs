@@ -17,6 +17,8 @@ public sealed class DialPolicy : IRouter
             throw new ArgumentException($"encoder dimension {encoder.Dimension} does not match the policy's {network.Features} input features");
         if (describer.Dimension != network.Descriptor)
             throw new ArgumentException($"descriptor dimension {describer.Dimension} does not match the policy's {network.Descriptor}");
+        if (!models.Select(m => m.Name).SequenceEqual(describer.Models, StringComparer.Ordinal))
+            throw new ArgumentException("the model cards must list the describer's models, in its order");
         Name = name;
         Encoder = encoder;
         Scale = scale;
@@ -45,6 +47,19 @@ public sealed class DialPolicy : IRouter
         _cards.TryGetValue(model, out var card)
             ? card
             : throw new KeyNotFoundException($"the policy knows no model '{model}' (it knows {string.Join(", ", Models.Select(m => m.Name))})");
+
+    /// <summary>
+    /// The same policy, also able to route the given models by their identity vectors (see
+    /// <see cref="CandidateDescriber.WithIdentities"/>). Cards of models the policy already knows are replaced.
+    /// </summary>
+    public DialPolicy WithModels(IReadOnlyList<ModelCard> cards, Identity.IdentityTable identities)
+    {
+        var describer = Describer.WithIdentities(identities, cards.Select(c => c.Name));
+        var names = cards.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var byName = Models.Where(m => !names.Contains(m.Name)).Concat(cards).ToDictionary(m => m.Name, StringComparer.Ordinal);
+        var models = describer.Models.Select(m => byName[m]).ToArray();
+        return new DialPolicy(Name, Encoder, Scale, Network, describer, models);
+    }
 
     public RoutingDecision Route(RoutingRequest request)
     {

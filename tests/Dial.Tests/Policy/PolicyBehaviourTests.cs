@@ -133,6 +133,31 @@ public sealed class PolicyBehaviourTests(TrainedPolicyFixture fixture) : IClassF
     }
 
     [Fact]
+    public void AModelHeldOutOfTrainingIsRoutedByItsIdentity()
+    {
+        // One-dimensional identities: each model's mean train score, centred. The held-out model is the strongest.
+        var train = fixture.Train;
+        float Ability(int m) => (float)(Enumerable.Range(0, train.PromptCount).Where(p => train.Has(p, m)).Average(p => train.Score(p, m)) - 0.7) * 5;
+        var identities = new IdentityTable(Enumerable.Range(0, train.ModelCount).Select(m => new ModelIdentity(train.Models[m].Name, [Ability(m)], [0.1f], 100)));
+        var strongest = Enumerable.Range(0, train.ModelCount).MaxBy(Ability);
+        var weakest = Enumerable.Range(0, train.ModelCount).MinBy(Ability);
+        var seen = train.Models.Where((_, m) => m != strongest).Select(c => c.Name).ToArray();
+        var options = TrainedPolicyFixture.SmallOptions with { Identities = identities };
+        var policy = new DialPolicyTrainer(Feedback.Bandit, options).TrainPolicy(fixture.Context with { Train = train.SelectModels(seen) });
+        var newcomer = train.Models[strongest];
+        Assert.Throws<KeyNotFoundException>(() => policy.Route(new RoutingRequest(fixture.Prompts[0], Preference.QualityOnly, [newcomer])));
+
+        var onboarded = policy.WithModels([newcomer], identities);
+        var predicted = new Dictionary<string, double>();
+        foreach (var prompt in fixture.Prompts)
+            foreach (var c in onboarded.Route(new RoutingRequest(prompt, Preference.QualityOnly, fixture.Models)).Candidates)
+                predicted[c.Model] = predicted.GetValueOrDefault(c.Model) + c.ExpectedQuality!.Value / fixture.Prompts.Length;
+        Assert.True(predicted[newcomer.Name] > predicted[train.Models[weakest].Name],
+            $"held-out strongest model predicted {predicted[newcomer.Name]:F3}, weakest seen model {predicted[train.Models[weakest].Name]:F3}");
+        Assert.Throws<ArgumentException>(() => fixture.Policy.WithModels([newcomer], identities));
+    }
+
+    [Fact]
     public void AnUnknownCandidateIsAClearError()
     {
         var stranger = new ModelCard("stranger-7b", "nowhere", 1, 1);

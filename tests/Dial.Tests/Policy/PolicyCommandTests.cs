@@ -42,4 +42,21 @@ public sealed class PolicyCommandTests : IDisposable
         Assert.Equal(2, Run("route", "--policy", _path, "--prompt", "hi").Code);
         Assert.Equal(2, Run("route", "--policy", Path.Combine(Path.GetTempPath(), "no-such-policy.dial"), "--prompt", "hi").Code);
     }
+
+    [Fact]
+    public void RouteRejectsIdentitiesForAPolicyWithLearnedEmbeddings()
+    {
+        Assert.Equal(0, Run("train", "--data", BundledData.PathOf("routerbench.jsonl.gz"), "--out", _path, "--epochs", "1").Code);
+        var identities = Path.ChangeExtension(_path, ".json");
+        try
+        {
+            new Dial.Learning.Identity.IdentityTable([new Dial.Learning.Identity.ModelIdentity("newcomer", [1f], [1f], 5)]).Save(identities);
+            Assert.Equal(2, Run("route", "--policy", _path, "--prompt", "hi", "--identities", identities, "--models", BundledData.PathOf("routerbench.models.json")).Code);
+            Assert.Equal(2, Run("route", "--policy", _path, "--prompt", "hi", "--identities", identities).Code);
+        }
+        finally
+        {
+            File.Delete(identities);
+        }
+    }
 }
