@@ -68,14 +68,15 @@ internal static class EvalCommand
         {
             var m = x.Metrics;
             o.WriteLine(string.Create(ci,
-                $"{x.Name.PadRight(width)}  {F(m.Auc),6}  {m.MaxQuality,11:F4}  {F(m.SavingsAtBestSingleQuality),30}  {F(m.SavingsAt99),13}  {F(m.SavingsAt98),13}  {F(m.Apgr),6}"));
+                $"{x.Name.PadRight(width)}  {F(m.Auc, "-"),6}  {m.MaxQuality,11:F4}  {F(m.SavingsAtBestSingleQuality),30}  {F(m.SavingsAt99),13}  {F(m.SavingsAt98),13}  {F(m.Apgr, "-"),6}"));
         }
         o.WriteLine(string.Create(ci, $"best single: {r.BestSingle.Model} quality {r.BestSingle.Quality:F4} at ${r.BestSingle.CostPer1k:F4} per 1k prompts"));
         o.WriteLine(string.Create(ci, $"oracle:      quality {r.Oracle.Quality:F4} at ${r.Oracle.CostUsdPerPrompt * 1000:F4} per 1k prompts"));
         o.WriteLine(string.Create(ci, $"random:      quality {r.Random.Quality:F4} at ${r.Random.CostPer1k:F4} per 1k prompts"));
     }
 
-    private static string F(double? v) => v is { } x ? x.ToString("F3", CultureInfo.InvariantCulture) : "never";
+    /// <summary>A metric to three decimals; a savings figure the router never reaches reads "never".</summary>
+    private static string F(double? v, string missing = "never") => v is { } x ? x.ToString("F3", CultureInfo.InvariantCulture) : missing;
 
     /// <summary>The bundled table, from the current folder or the nearest parent that has it, so the command works from any folder of a checkout.</summary>
     private static string FindBundledData()

@@ -7,6 +7,9 @@ var root = new RootCommand("Dial: route every LLM request to the model that best
     TrainCommand.Create(),
     RouteCommand.Create(),
     EvalCommand.Create(),
+    IdentityCommand.Create(),
+    OnboardCommand.Create(),
+    SimulateCommand.Create(),
 };
 // Errors a user can cause are reported by CliErrors as one line; System.CommandLine's handler would print a stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

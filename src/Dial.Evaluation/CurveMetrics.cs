@@ -1,11 +1,5 @@
 namespace Dial.Evaluation;
 
-/// <summary>One model always chosen, on the test set.</summary>
-public sealed record SingleModelResult(string Model, double Quality, double CostPerPrompt)
-{
-    public double CostPer1k => CostPerPrompt * 1000;
-}
-
 /// <summary>
 /// What a router's quality-cost curve is worth, measured against the single models on the same test prompts.
 /// All measures read the curve's upper envelope: at cost c the router reaches the best quality of any of its

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Dial.Data;
 using Dial.Features;
 using Dial.Learning;
@@ -14,6 +15,20 @@ namespace Dial.Evaluation;
 public static class EvaluationHarness
 {
     public static EvaluationResult Run(RoutingTable table, IReadOnlyList<IRouterTrainer> trainers, EvaluationOptions options, TextWriter? log = null)
+    {
+        try
+        {
+            return RunParallel(table, trainers, options, log is null ? null : TextWriter.Synchronized(log));
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.Count == 1)
+        {
+            // A bad table found by one router's training is the user's error: surface it as itself, not wrapped.
+            ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+            throw;
+        }
+    }
+
+    private static EvaluationResult RunParallel(RoutingTable table, IReadOnlyList<IRouterTrainer> trainers, EvaluationOptions options, TextWriter? log)
     {
         var train = table.Where(Split.Train);
         var rawTest = table.Where(Split.Test);

@@ -63,11 +63,11 @@ public static class EvaluationJson
         RouterRow[] Routers,
         TimingRow Timing);
 
-    private sealed record SingleRow(string Model, double Quality, double CostPer1k);
+    private sealed record SingleRow(string Model, double Quality, [property: JsonPropertyName("cost_per_1k")] double CostPer1k);
 
-    private sealed record OracleRow(double Quality, double CostPer1k);
+    private sealed record OracleRow(double Quality, [property: JsonPropertyName("cost_per_1k")] double CostPer1k);
 
-    private sealed record RandomRow(double Quality, double CostPer1k, double[] QualityCi, double[] CostCi);
+    private sealed record RandomRow(double Quality, [property: JsonPropertyName("cost_per_1k")] double CostPer1k, double[] QualityCi, double[] CostCi);
 
     private sealed record RouterRow(
         string Name,
@@ -80,7 +80,7 @@ public static class EvaluationJson
         PointRow[] Points);
 
     /// <param name="Pareto">Whether the point is on the router's Pareto frontier.</param>
-    private sealed record PointRow(double CostWeight, double Quality, double CostPer1k, double[] QualityCi, double[] CostCi, bool Pareto);
+    private sealed record PointRow(double CostWeight, double Quality, [property: JsonPropertyName("cost_per_1k")] double CostPer1k, double[] QualityCi, double[] CostCi, bool Pareto);
 
     private sealed record TimingRow(
         double LoadSeconds,

@@ -38,17 +38,30 @@ public static class ParetoChart
         AddMarker(plot, "oracle", result.Oracle.CostUsdPerPrompt * 1000, result.Oracle.Quality, MarkerShape.FilledDiamond, Colors.DarkGreen);
         AddMarker(plot, "random", result.Random.CostPer1k, result.Random.Quality, MarkerShape.FilledTriangleUp, Colors.Gray);
 
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => $"{Math.Pow(10, v):G3}",
-        };
+        var costs = result.Routers.SelectMany(r => r.Points.Select(p => p.CostPer1k))
+            .Concat(result.SingleModels.Select(m => m.CostPer1k))
+            .Append(result.Oracle.CostUsdPerPrompt * 1000).Append(result.Random.CostPer1k).ToArray();
+        plot.Axes.Bottom.TickGenerator = LogTicks(costs.Min(), costs.Max());
         plot.Title($"{Path.GetFileName(result.Source)}: test split ({result.TestPrompts} prompts)");
         plot.XLabel("USD per 1,000 prompts (log scale)");
         plot.YLabel("mean quality");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Axes.Margins(left: 0.03, right: 0.12, bottom: 0.05, top: 0.05); // room for the model names right of their markers
         plot.SavePng(path, width, height);
+    }
+
+    /// <summary>Labelled ticks at 1, 2 and 5 times each power of ten, unlabelled ones at the other multiples, on the log axis.</summary>
+    private static ScottPlot.TickGenerators.NumericManual LogTicks(double min, double max)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var decade = Math.Floor(Log(min)); decade <= Math.Ceiling(Log(max)); decade++)
+            for (var multiple = 1; multiple <= 9; multiple++)
+            {
+                var value = multiple * Math.Pow(10, decade);
+                if (multiple is 1 or 2 or 5) ticks.AddMajor(Math.Log10(value), $"{value:G3}");
+                else ticks.AddMinor(Math.Log10(value));
+            }
+        return ticks;
     }
 
     private static void AddMarker(Plot plot, string name, double costPer1k, double quality, MarkerShape shape, Color color)

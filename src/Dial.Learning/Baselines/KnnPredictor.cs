@@ -12,6 +12,7 @@ public sealed class KnnPredictor : IOutcomePredictor
     private readonly TrainingSet _train;
     private readonly IPromptEncoder _encoder;
     private readonly float[] _rowNorms;
+    private readonly float[][] _columns; // feature j of every training prompt, so a prompt's similarities cost one pass per non-zero feature
     private readonly int _k;
 
     public KnnPredictor(TrainingSet train, IPromptEncoder encoder, int k)
@@ -21,6 +22,8 @@ public sealed class KnnPredictor : IOutcomePredictor
         _encoder = encoder;
         _k = Math.Min(k, train.PromptCount);
         _rowNorms = train.Features.Select(f => TensorPrimitives.Norm(f)).ToArray();
+        _columns = new float[encoder.Dimension][];
+        for (var j = 0; j < _columns.Length; j++) _columns[j] = train.Features.Select(f => f[j]).ToArray();
     }
 
     public IReadOnlyList<string> Models => _train.Models;
@@ -32,11 +35,13 @@ public sealed class KnnPredictor : IOutcomePredictor
         var n = _train.PromptCount;
         // Negated similarities, so an ascending sort puts the nearest first.
         var keys = new float[n];
+        for (var j = 0; j < x.Length; j++)
+            if (x[j] != 0) TensorPrimitives.MultiplyAdd(_columns[j], -x[j], keys, keys);
         var order = new int[n];
         for (var i = 0; i < n; i++)
         {
             var denominator = norm * _rowNorms[i];
-            keys[i] = denominator > 0 ? -TensorPrimitives.Dot(x, _train.Features[i]) / denominator : 0;
+            keys[i] = denominator > 0 ? keys[i] / denominator : 0;
             order[i] = i;
         }
         Array.Sort(keys, order);

@@ -1,0 +1,58 @@
+using Dial.Features;
+using Dial.Learning.Neural;
+
+namespace Dial.Learning.Identity;
+
+/// <summary>
+/// The fitted prompt side of the identity model: the encoder and the item network, frozen together. It is
+/// what onboarding needs to turn quiz answers into an identity, so it is saved as one file.
+/// </summary>
+public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network)
+{
+    private const string Magic = "DIAL-IRT-ITEMS-1";
+
+    public IPromptEncoder Encoder { get; } = encoder.Dimension == network.Inputs
+        ? encoder
+        : throw new ArgumentException($"encoder gives {encoder.Dimension} features, the item network expects {network.Inputs}");
+
+    public ItemNetwork Network { get; } = network;
+
+    public int Dimension => Network.Dimension;
+
+    public Item ItemOf(Prompt prompt) => ItemOfFeatures(prompt.Features(Encoder));
+
+    public Item ItemOfFeatures(ReadOnlySpan<float> features) => Network.Forward(features, new float[Network.Hidden]);
+
+    public void Save(string path)
+    {
+        if (Encoder is not HashedTfidfEncoder tfidf)
+            throw new ArgumentException($"only item models over the hashed TF-IDF encoder can be saved, this one uses {Encoder.GetType().Name}");
+        using var w = new BinaryWriter(File.Create(path));
+        w.Write(Magic);
+        tfidf.Write(w);
+        w.Write(Network.Hidden);
+        w.Write(Network.Dimension);
+        ParameterFile.Write(w, Network.Parameters);
+    }
+
+    public static PromptItemModel Load(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        try
+        {
+            if (r.ReadString() != Magic) throw new InvalidDataException($"{path}: not a Dial identity item model (expected header '{Magic}')");
+            var encoder = HashedTfidfEncoder.Read(r, path);
+            var hidden = r.ReadInt32();
+            var dimension = r.ReadInt32();
+            if (hidden is < 1 or > 1 << 16 || dimension is < 1 or > 1 << 12)
+                throw new InvalidDataException($"{path}: invalid item network shape (hidden {hidden}, dimension {dimension})");
+            var network = new ItemNetwork(encoder.Dimension, hidden, dimension, new Random(0));
+            ParameterFile.Read(r, network.Parameters, path);
+            return new PromptItemModel(encoder, network);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"{path}: item model file is truncated");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+namespace Dial.Learning.Identity;
+
+/// <summary>Picks the next quiz question for a model being onboarded.</summary>
+public interface IQuizSelector
+{
+    /// <summary>The selector's name in reports and on the command line.</summary>
+    string Name { get; }
+
+    /// <summary>The index (into <paramref name="candidates"/>) of the next question; never one already asked.</summary>
+    int Next(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, LaplacePosterior posterior, Random random);
+}
+
+/// <summary>
+/// Greedy D-optimal design: asks the question whose answer most raises log det of the identity's posterior
+/// precision, log(1 + w aᵀΣa) with w the expected Fisher weight, i.e. most shrinks the volume of what is still
+/// unknown about the model. It favours strongly discriminating items wherever they are.
+/// </summary>
+public sealed class DOptimalQuizSelector : IQuizSelector
+{
+    public string Name => "d-optimal";
+
+    public int Next(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, LaplacePosterior posterior, Random random) =>
+        QuizSelectors.ArgMaxOpen(candidates, asked, c =>
+        {
+            var (m, s2, _) = posterior.LogitMoments(c);
+            return Math.Log(1 + LaplacePosterior.ExpectedFisherWeight(m, s2) * s2);
+        });
+}
+
+/// <summary>
+/// Greedy V-optimal design: asks the question whose answer most reduces the uncertainty of predictions over the
+/// whole question pool, taken as a sample of the prompts the model will be routed. After an answer with
+/// Fisher weight w_c, the logit variance at x drops by w_c (a_xᵀΣa_c)² / (1 + w_c a_cᵀΣa_c); weighting each x by
+/// w_x² turns logit variance into variance of the predicted probability. Summed over x this is
+/// w_c (Σa_c)ᵀ M (Σa_c) / (1 + w_c a_cᵀΣa_c) with M = mean_x w_x² a_x a_xᵀ, one d×d matrix per step.
+/// Unlike D-optimality it does not spend the quiz on directions that few prompts care about.
+/// </summary>
+public sealed class VOptimalQuizSelector : IQuizSelector
+{
+    public string Name => "v-optimal";
+
+    public int Next(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, LaplacePosterior posterior, Random random)
+    {
+        var d = posterior.Dimension;
+        var moments = candidates.Select(posterior.LogitMoments).ToArray();
+        var weights = moments.Select(x => LaplacePosterior.ExpectedFisherWeight(x.Mean, x.Variance)).ToArray();
+        var sums = new double[d, d];
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var a = candidates[i].A;
+            var w = weights[i] * weights[i] / candidates.Count;
+            for (var r = 0; r < d; r++)
+                for (var c = 0; c < d; c++) sums[r, c] += w * a[r] * a[c];
+        }
+        return QuizSelectors.ArgMaxOpen(candidates, asked, (_, i) =>
+        {
+            var (_, s2, covA) = moments[i];
+            double quadratic = 0;
+            for (var r = 0; r < d; r++)
+                for (var c = 0; c < d; c++) quadratic += covA[r] * sums[r, c] * covA[c];
+            return weights[i] * quadratic / (1 + weights[i] * s2);
+        });
+    }
+}
+
+/// <summary>Asks questions uniformly at random: the comparison that shows what adaptive selection buys.</summary>
+public sealed class RandomQuizSelector : IQuizSelector
+{
+    public string Name => "random";
+
+    public int Next(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, LaplacePosterior posterior, Random random)
+    {
+        var open = Enumerable.Range(0, candidates.Count).Where(i => !asked[i]).ToArray();
+        return open.Length > 0 ? open[random.Next(open.Length)] : throw new InvalidOperationException("every candidate question has been asked");
+    }
+}
+
+public static class QuizSelectors
+{
+    public static IReadOnlyList<IQuizSelector> All { get; } = [new VOptimalQuizSelector(), new DOptimalQuizSelector(), new RandomQuizSelector()];
+
+    /// <summary>The adaptive selector onboarding uses unless told otherwise.</summary>
+    public static IQuizSelector Default => All[0];
+
+    public static IQuizSelector Parse(string name) =>
+        All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"unknown quiz selector '{name}' (expected {string.Join(", ", All.Select(s => s.Name))})");
+
+    /// <summary>The open candidate with the highest score; ties go to the earlier candidate, so selection is deterministic.</summary>
+    internal static int ArgMaxOpen(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, Func<Item, int, double> score)
+    {
+        var best = -1;
+        var bestScore = double.NegativeInfinity;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (asked[i]) continue;
+            var s = score(candidates[i], i);
+            if (s > bestScore) (best, bestScore) = (i, s);
+        }
+        return best >= 0 ? best : throw new InvalidOperationException("every candidate question has been asked");
+    }
+
+    internal static int ArgMaxOpen(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, Func<Item, double> score) =>
+        ArgMaxOpen(candidates, asked, (c, _) => score(c));
+}
