@@ -4,6 +4,8 @@ using Dial.Cli;
 var root = new RootCommand("Dial: route every LLM request to the model that best fits its quality, cost and latency trade-off.")
 {
     DataCommand.Create(),
+    TrainCommand.Create(),
+    RouteCommand.Create(),
     EvalCommand.Create(),
     IdentityCommand.Create(),
     OnboardCommand.Create(),

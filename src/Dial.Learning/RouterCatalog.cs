@@ -1,4 +1,5 @@
 using Dial.Learning.Baselines;
+using Dial.Learning.Policy;
 
 namespace Dial.Learning;
 
@@ -14,6 +15,8 @@ public static class RouterCatalog
         new RidgeRouterTrainer(),
         new MlpRouterTrainer(),
         new MatrixFactorisationRouterTrainer(),
+        new DialPolicyTrainer(Feedback.Bandit),
+        new DialPolicyTrainer(Feedback.Full),
     ];
 
     public static IReadOnlyList<string> Names => All.Select(t => t.Name).ToArray();

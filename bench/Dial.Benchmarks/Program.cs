@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Dial.Benchmarks.PolicyRoutingBenchmark).Assembly).Run(args);

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Dial.Data;
+using Dial.Features;
+using Dial.Learning;
+using Dial.Learning.Identity;
+using Dial.Learning.Policy;
+
+namespace Dial.Cli;
+
+/// <summary><c>dial train</c>: trains the Dial policy on a routing table's train split and saves it as one file.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Routing table to train on (.jsonl, .jsonl.gz or RouterBench .csv); only its train split is used", Required = true };
+        var output = new Option<string>("--out") { Description = "Where to write the trained policy", Required = true };
+        var feedback = new Option<string>("--feedback") { Description = "bandit (only the chosen model's outcome, as deployed) or full (every model's outcome)", DefaultValueFactory = _ => "bandit" };
+        feedback.AcceptOnlyFromAmong("bandit", "full");
+        var seed = new Option<int>("--seed") { Description = "Seeds every random choice; the same seed gives the same policy", DefaultValueFactory = _ => 1 };
+        var epochs = new Option<int?>("--epochs") { Description = $"Passes over the training prompts (default {new PolicyOptions().Epochs})" };
+        var identities = new Option<string?>("--identities") { Description = "Identity table (JSON) to describe models by, instead of learned embeddings" };
+        var models = new Option<string?>("--models") { Description = "Model cards file (default: NAME.models.json beside the table)" };
+        var command = new Command("train", "Train the preference-conditioned routing policy") { data, output, feedback, seed, epochs, identities, models };
+        command.SetAction(parse =>
+        {
+            var table = RoutingTableReader.Read(parse.GetValue(data)!, parse.GetValue(models));
+            foreach (var w in table.Warnings) parse.InvocationConfiguration.Error.WriteLine($"warning: {w}");
+            var train = table.Where(Split.Train);
+            if (train.PromptCount == 0) throw new ArgumentException($"{table.Source}: no prompts in the train split");
+            var options = new PolicyOptions();
+            if (parse.GetValue(epochs) is { } e) options = options with { Epochs = e, WarmStartEpochs = Math.Min(options.WarmStartEpochs, e) };
+            if (parse.GetValue(identities) is { } idPath) options = options with { Identities = IdentityTable.Load(idPath) };
+            var trainer = new DialPolicyTrainer(parse.GetValue(feedback) == "full" ? Feedback.Full : Feedback.Bandit, options);
+
+            var clock = Stopwatch.StartNew();
+            var encoder = HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text));
+            var context = new TrainingContext(train, encoder, RewardScaleCalibration.Calibrate(train), parse.GetValue(seed));
+            var policy = trainer.TrainPolicy(context);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var path = parse.GetValue(output)!;
+            PolicyFile.Save(policy, path);
+            parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"trained {policy.Name} on {train.PromptCount} prompts x {train.ModelCount} models, {options.Epochs} epochs, seed {context.Seed}, in {seconds:F1} s"));
+            parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"reward scale: one cost unit = ${context.Scale.CostUsd:G4} per call, one latency unit = {context.Scale.LatencyMs:G4} ms"));
+            parse.InvocationConfiguration.Output.WriteLine($"saved to {path}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Numerics.Tensors;
+using MathNet.Numerics.LinearAlgebra;
+using Dial.Learning.Neural;
+
+namespace Dial.Learning.Policy;
+
+/// <summary>
+/// The shared scorer behind the policy. For prompt features x, prompt length ℓ and a candidate descriptor d:
+/// <code>
+///   q̂(x, d) = σ(v · ReLU(W_x x + W_d d + b) + c)        predicted quality in [0, 1]
+///   ĉ(ℓ, d) = exp(a · [d; ℓ] + a₀)                      predicted cost, in the reward scale's cost units
+///   logit   = β · (w_q q̂ − w_c ĉ − w_l l̂)               l̂ the card's latency in the scale's units
+/// </code>
+/// The prompt is projected once (W_x x) and shared by all candidates, so a decision costs one H×F product plus a
+/// few small ones per candidate. Neither q̂ nor ĉ sees the preference, so the argmax is a linear scalarisation of
+/// fixed predictions and the chosen predicted cost can only fall as the cost weight rises; and no candidate's
+/// score depends on the others, so the policy is permutation invariant and removing a candidate leaves the
+/// others' probability ratios unchanged. β &gt; 0 (stored as log β) sets how peaked the training policy is; it
+/// never changes the argmax.
+/// </summary>
+public sealed class PolicyNetwork
+{
+    public PolicyNetwork(int features, int descriptor, int hidden, float initialBeta, Random random)
+    {
+        if (features <= 0 || descriptor <= 0 || hidden <= 0) throw new ArgumentOutOfRangeException(nameof(hidden), "network sizes must be positive");
+        if (!(initialBeta > 0)) throw new ArgumentOutOfRangeException(nameof(initialBeta), initialBeta, "inverse temperature must be positive");
+        Prompt = new Dense("policy.prompt", features, hidden, random);
+        CandidateWeight = new Parameter("policy.candidate", hidden, descriptor).InitGlorot(random);
+        Quality = new Dense("policy.quality", hidden, 1, random);
+        Cost = new Dense("policy.cost", descriptor + 1, 1, random);
+        LogBeta = new Parameter("policy.log_beta", 1, 1);
+        LogBeta.Value[0] = MathF.Log(initialBeta);
+    }
+
+    public Dense Prompt { get; }
+
+    public Parameter CandidateWeight { get; }
+
+    public Dense Quality { get; }
+
+    public Dense Cost { get; }
+
+    public Parameter LogBeta { get; }
+
+    public int Features => Prompt.Inputs;
+
+    public int Hidden => Prompt.Outputs;
+
+    public int Descriptor => CandidateWeight.Cols;
+
+    public float Beta => MathF.Exp(LogBeta.Value[0]);
+
+    public IReadOnlyList<Parameter> Parameters => [.. Prompt.Parameters, CandidateWeight, .. Quality.Parameters, .. Cost.Parameters, LogBeta];
+
+    /// <summary>Scores every candidate of <paramref name="pass"/> (descriptors, latencies and preference already set).</summary>
+    public void Forward(PolicyPass pass, ReadOnlySpan<float> features, float logLength)
+    {
+        if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
+        pass.LogLength = logLength;
+        Prompt.Forward(features, pass.Projection);
+        var beta = Beta;
+        Span<float> output = stackalloc float[1];
+        for (var k = 0; k < pass.Count; k++)
+        {
+            var d = pass.Descriptor(k);
+            var h = pass.Hidden(k);
+            for (var i = 0; i < h.Length; i++) h[i] = pass.Projection[i] + TensorPrimitives.Dot(CandidateWeight.Row(i), d);
+            Activation.Relu(h);
+            Quality.Forward(h, output);
+            pass.QualityLogit[k] = output[0];
+            pass.Quality[k] = (float)Activation.Sigmoid(output[0]);
+            Cost.Forward(pass.CostInput(k), output);
+            // Clamped so an untrained head cannot overflow; e^±30 is far outside any real price ratio.
+            pass.LogCost[k] = Math.Clamp(output[0], -30f, 30f);
+            pass.Cost[k] = MathF.Exp(pass.LogCost[k]);
+            pass.Utility[k] = pass.QualityWeight * pass.Quality[k] - pass.CostWeight * pass.Cost[k] - pass.LatencyWeight * pass.Latency[k];
+            pass.Logit[k] = beta * pass.Utility[k];
+        }
+        Activation.Softmax(pass.Logit.AsSpan(0, pass.Count), pass.Probability.AsSpan(0, pass.Count));
+    }
+
+    /// <summary>
+    /// Sets the cost head to the ridge-regression fit of log cost on [descriptor; log length], so training starts
+    /// from sensible cost predictions: by gradient steps alone the head would need thousands of updates to move
+    /// its bias to the scale of log prices, and until then the dial would order models by an arbitrary cost.
+    /// </summary>
+    public void FitCostHead(IReadOnlyList<float[]> costInputs, IReadOnlyList<float> logCosts, double ridge = 1e-3)
+    {
+        if (costInputs.Count == 0 || costInputs.Count != logCosts.Count) throw new ArgumentException("cost head fit needs one log cost per input, and at least one");
+        var columns = Descriptor + 2;
+        var x = Matrix<double>.Build.Dense(costInputs.Count, columns, (i, j) => j < columns - 1 ? costInputs[i][j] : 1.0);
+        var y = Vector<double>.Build.Dense(logCosts.Count, i => logCosts[i]);
+        var gram = x.TransposeThisAndMultiply(x) + ridge * Matrix<double>.Build.DenseIdentity(columns);
+        var w = gram.Cholesky().Solve(x.TransposeThisAndMultiply(y));
+        for (var j = 0; j < columns - 1; j++) Cost.Weight.Value[j] = (float)w[j];
+        Cost.Bias.Value[0] = (float)w[columns - 1];
+    }
+
+    /// <summary>
+    /// Accumulates parameter gradients from dL/dlogit plus direct gradients on each candidate's quality logit and
+    /// log cost (the supervised terms), and writes dL/d(descriptor) into the pass for a trainable describer.
+    /// </summary>
+    public void Backward(PolicyPass pass, ReadOnlySpan<float> features, ReadOnlySpan<float> logitGradient, ReadOnlySpan<float> qualityLogitGradient, ReadOnlySpan<float> logCostGradient)
+    {
+        var beta = Beta;
+        var dProjection = pass.ProjectionGradient;
+        dProjection.AsSpan().Clear();
+        Span<float> dOutput = stackalloc float[1];
+        var dHidden = pass.HiddenGradient;
+        for (var k = 0; k < pass.Count; k++)
+        {
+            LogBeta.Gradient[0] += logitGradient[k] * pass.Utility[k] * beta;
+            var dUtility = logitGradient[k] * beta;
+            var q = pass.Quality[k];
+            var dDescriptor = pass.DescriptorGradient(k);
+            dDescriptor.Clear();
+
+            dOutput[0] = dUtility * pass.QualityWeight * q * (1 - q) + qualityLogitGradient[k];
+            if (dOutput[0] != 0)
+            {
+                var h = pass.Hidden(k);
+                Quality.Backward(h, dOutput, dHidden);
+                Activation.ReluBackward(h, dHidden);
+                var d = pass.Descriptor(k);
+                for (var i = 0; i < dHidden.Length; i++)
+                {
+                    if (dHidden[i] == 0) continue;
+                    var gradRow = CandidateWeight.GradientRow(i);
+                    TensorPrimitives.MultiplyAdd(d, dHidden[i], gradRow, gradRow);
+                    TensorPrimitives.MultiplyAdd(CandidateWeight.Row(i), dHidden[i], dDescriptor, dDescriptor);
+                }
+                TensorPrimitives.Add(dProjection, dHidden, dProjection);
+            }
+
+            var clamped = pass.LogCost[k] is <= -30f or >= 30f;
+            dOutput[0] = clamped ? 0 : -dUtility * pass.CostWeight * pass.Cost[k] + logCostGradient[k];
+            if (dOutput[0] != 0)
+            {
+                var dCostInput = pass.CostInputGradient;
+                Cost.Backward(pass.CostInput(k), dOutput, dCostInput);
+                TensorPrimitives.Add(dDescriptor, dCostInput.AsSpan(0, Descriptor), dDescriptor);
+            }
+        }
+        Prompt.Backward(features, dProjection, Span<float>.Empty);
+    }
+}

@@ -1,0 +1,51 @@
+using Dial.Learning.Identity;
+
+namespace Dial.Learning.Policy;
+
+/// <summary>Hyper-parameters of the policy and its training. The defaults were chosen on a validation slice of RouterBench's train split.</summary>
+public sealed record PolicyOptions
+{
+    public int Epochs { get; init; } = 30;
+
+    /// <summary>Leading epochs that fit q̂ and ĉ on one uniformly drawn arm per prompt (all arms with full feedback) before the policy acts.</summary>
+    public int WarmStartEpochs { get; init; } = 5;
+
+    public int Hidden { get; init; } = 64;
+
+    /// <summary>Length of the learned per-model embedding, when no identities are given.</summary>
+    public int EmbeddingDimension { get; init; } = 8;
+
+    public float LearningRate { get; init; } = 3e-3f;
+
+    /// <summary>The learning rate decays (cosine) to this fraction of <see cref="LearningRate"/> by the last epoch; 1 keeps it constant.</summary>
+    public double FinalLearningRateFraction { get; init; } = 1;
+
+    public float WeightDecay { get; init; } = 1e-4f;
+
+    public int BatchSize { get; init; } = 32;
+
+    public float EntropyWeight { get; init; } = 0.01f;
+
+    public float QualityLossWeight { get; init; } = 1f;
+
+    public float CostLossWeight { get; init; } = 1f;
+
+    public float InitialBeta { get; init; } = 10f;
+
+    /// <summary>Each available model stays in an episode's candidate set with this probability (at least two stay).</summary>
+    public double KeepProbability { get; init; } = 0.7;
+
+    public PreferenceSampler Preferences { get; init; } = PreferenceSampler.Default;
+
+    /// <summary>Identity vectors to describe models by; when null the policy learns an embedding per model.</summary>
+    public IdentityTable? Identities { get; init; }
+
+    public void Validate()
+    {
+        if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be positive");
+        if (WarmStartEpochs < 0 || WarmStartEpochs > Epochs) throw new ArgumentOutOfRangeException(nameof(WarmStartEpochs), WarmStartEpochs, "warm-start epochs must be between 0 and the number of epochs");
+        if (Hidden <= 0 || EmbeddingDimension <= 0 || BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(Hidden), "hidden size, embedding dimension and batch size must be positive");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
+        if (!(KeepProbability is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(KeepProbability), KeepProbability, "keep probability must be in (0, 1]");
+    }
+}

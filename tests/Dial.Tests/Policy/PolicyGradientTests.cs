@@ -1,0 +1,134 @@
+using Dial.Learning.Neural;
+using Dial.Learning.Policy;
+using Dial.Tests.Neural;
+
+namespace Dial.Tests.Policy;
+
+/// <summary>Every gradient the policy trains with, against central finite differences.</summary>
+public sealed class PolicyGradientTests
+{
+    private const int Features = 7;
+    private const int Candidates = 4;
+
+    private static readonly ModelCard[] Cards =
+    [
+        new("big", "p", 10, 30),
+        new("mid", "p", 1, 2),
+        new("small", "p", 0.1, 0.2),
+        new("slow", "p", 0.5, 1.5, MedianLatencyMs: 2000),
+    ];
+
+    private static readonly float[] X = Enumerable.Range(0, Features).Select(i => (float)Math.Cos(1.3 * i + 0.4)).ToArray();
+    private static readonly float[] Scores = [1f, 0f, 0.4f, 1f];
+    private static readonly float[] CostUnits = [0.9f, 0.05f, 0.002f, 0.03f];
+    private static readonly float[] Rewards = [0.2f, -0.1f, 0.05f, 0.3f];
+    private static readonly Preference Preference = new(0.6, 0.3, 0.1);
+
+    private sealed class Setup
+    {
+        public Setup()
+        {
+            var random = new Random(11);
+            Describer = CandidateDescriber.Learned(Cards.Select(c => c.Name).ToArray(), 3, random);
+            Network = new PolicyNetwork(Features, Describer.Dimension, 6, 4f, random);
+            // A non-zero cost bias keeps predicted costs away from the clamp and in a realistic range.
+            Network.Cost.Bias.Value[0] = -2f;
+            Pass = new PolicyPass(Network, Candidates);
+            Objective = new PolicyObjective(new PolicyOptions { EntropyWeight = 0.05f, QualityLossWeight = 0.7f, CostLossWeight = 0.3f }, Candidates);
+        }
+
+        public CandidateDescriber Describer { get; }
+
+        public PolicyNetwork Network { get; }
+
+        public PolicyPass Pass { get; }
+
+        public PolicyObjective Objective { get; }
+
+        public IEnumerable<Parameter> Parameters => [.. Network.Parameters, Describer.Vectors];
+
+        public void Forward()
+        {
+            Pass.Reset(Candidates, Preference);
+            for (var k = 0; k < Candidates; k++)
+            {
+                Describer.Describe(Cards[k], Pass.Descriptor(k));
+                Pass.Latency[k] = k * 0.25f;
+            }
+            Network.Forward(Pass, X, 0.7f);
+        }
+
+        public void Check(Func<bool, double> objective)
+        {
+            GradientCheck.AssertGradientsMatch(
+                Parameters,
+                () =>
+                {
+                    Forward();
+                    return objective(false);
+                },
+                () =>
+                {
+                    foreach (var p in Parameters) p.ZeroGradient();
+                    Forward();
+                    objective(true);
+                    for (var k = 0; k < Candidates; k++) Describer.Backward(Cards[k].Name, Pass.DescriptorGradient(k));
+                },
+                samplesPerParameter: 25);
+        }
+    }
+
+    [Fact]
+    public void BanditObjectiveGradientsMatchFiniteDifferences()
+    {
+        var s = new Setup();
+        s.Check(backward => s.Objective.Bandit(s.Network, s.Pass, X, action: 2, advantage: 0.35f, Scores[2], CostUnits[2], backward));
+    }
+
+    [Fact]
+    public void FullInformationObjectiveGradientsMatchFiniteDifferences()
+    {
+        var s = new Setup();
+        s.Check(backward => s.Objective.Full(s.Network, s.Pass, X, Rewards, Scores, CostUnits, backward));
+    }
+
+    [Fact]
+    public void WarmStartGradientsMatchFiniteDifferences()
+    {
+        var s = new Setup();
+        float[] observed = [float.NaN, 0f, float.NaN, 1f];
+        s.Check(backward => s.Objective.WarmStart(s.Network, s.Pass, X, observed, CostUnits, backward));
+    }
+
+    [Fact]
+    public void BaselineGradientsMatchFiniteDifferences()
+    {
+        var baseline = new RewardBaseline(5, 4, new Random(5));
+        float[] projection = [0.3f, -0.2f, 0.9f, 0.1f, -0.5f];
+        const float reward = 0.42f;
+        GradientCheck.AssertGradientsMatch(
+            baseline.Parameters,
+            () =>
+            {
+                var e = baseline.Predict(projection, Preference) - reward;
+                return 0.5 * e * e;
+            },
+            () =>
+            {
+                foreach (var p in baseline.Parameters) p.ZeroGradient();
+                baseline.Fit(projection, Preference, reward);
+            });
+    }
+
+    [Fact]
+    public void IdentityVectorsAreNotTrained()
+    {
+        var identities = new Dial.Learning.Identity.IdentityTable(Cards.Select((c, i) => new Dial.Learning.Identity.ModelIdentity(c.Name, [i, -i], [1f, 1f], 10)));
+        var describer = CandidateDescriber.FromIdentities(identities, Cards.Select(c => c.Name).ToArray());
+        describer.Backward("mid", [1f, 1f, 5f, 5f]);
+        Assert.All(describer.Vectors.Gradient, g => Assert.Equal(0f, g));
+        var d = new float[describer.Dimension];
+        describer.Describe(Cards[1], d);
+        Assert.Equal([MathF.Log(2f), MathF.Log(3f), 1f, -1f], d);
+    }
+}
