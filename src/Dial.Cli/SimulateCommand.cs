@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dial.Data;
 using Dial.Evaluation.Online;
 using Dial.Learning.Online;
+using Dial.Learning.Policy;
 
 namespace Dial.Cli;
 
@@ -19,7 +20,9 @@ internal static class SimulateCommand
     {
         var data = new Option<string>("--data") { Description = "A routing table (.jsonl, .jsonl.gz, RouterBench .csv)", Required = true };
         var models = new Option<string?>("--models") { Description = "Model cards file (default: NAME.models.json beside the table)" };
-        var learners = new Option<string>("--learners") { Description = $"Comma-separated learners: {string.Join(", ", OnlineLearnerFactory.Kinds)}", DefaultValueFactory = _ => string.Join(",", OnlineLearnerFactory.Kinds) };
+        var learners = new Option<string>("--learners") { Description = $"Comma-separated learners: {string.Join(", ", LearnerKinds)}", DefaultValueFactory = _ => string.Join(",", LearnerKinds) };
+        var reference = new Option<string>("--reference") { Description = $"The offline reference: {DialPolicyTrainer.BanditName} (the trained policy, which policy-ft starts from) or {RidgeReference} (per-model ridge on the learners' features, full information)", DefaultValueFactory = _ => DialPolicyTrainer.BanditName };
+        var ftRate = new Option<float>("--ft-learning-rate") { Description = $"policy-ft's learning rate (default {PolicyFineTuner.DefaultLearningRate})", DefaultValueFactory = _ => PolicyFineTuner.DefaultLearningRate };
         var steps = new Option<int>("--steps") { Description = "Requests per run (more than the split holds: further passes, each reshuffled)", DefaultValueFactory = _ => 3000 };
         var seeds = new Option<int>("--seeds") { Description = "Independent runs, for 95% intervals", DefaultValueFactory = _ => 5 };
         var split = new Option<string>("--split") { Description = "Split streamed as traffic: test (default; learners and reference never trained on it) or train (for choosing hyper-parameters)", DefaultValueFactory = _ => "test" };
@@ -38,7 +41,7 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", "Replay a routing table as live traffic to the online learners (only the chosen model's outcome is revealed)")
         {
-            data, models, learners, steps, seeds, split, costWeight, sample, drift, window, components, ridge, alpha, tsScale, epsilon, warm, json, output,
+            data, models, learners, reference, steps, seeds, split, costWeight, sample, drift, window, components, ridge, alpha, tsScale, epsilon, ftRate, warm, json, output,
         };
         command.SetAction(parse =>
         {
@@ -61,11 +64,24 @@ internal static class SimulateCommand
 
             var table = RoutingTableReader.Read(parse.GetValue(data)!, parse.GetValue(models));
             foreach (var w in table.Warnings) Console.Error.WriteLine($"warning: {w}");
-            var environment = SimulationEnvironment.Build(table, ParseSplit(parse.GetValue(split)!), componentCount);
+            var referenceName = parse.GetValue(reference)!;
+            if (referenceName != DialPolicyTrainer.BanditName && referenceName != RidgeReference)
+                throw new ArgumentException($"--reference must be '{DialPolicyTrainer.BanditName}' or '{RidgeReference}', got '{referenceName}'");
+            var learningRate = parse.GetValue(ftRate);
+            if (!(learningRate > 0)) throw new ArgumentException($"--ft-learning-rate must be positive, got {learningRate}");
+            var environment = SimulationEnvironment.Build(table, ParseSplit(parse.GetValue(split)!), componentCount,
+                referenceName == RidgeReference ? null : new DialPolicyTrainer(Feedback.Bandit));
             var warmStart = parse.GetValue(warm);
             var specs = new List<LearnerSpec>();
+            if (kinds.Contains(PolicyFineTuner.KindName))
+            {
+                // The policy is already trained on train (offline); warm start would add nothing it has not seen.
+                var policy = environment.Reference as DialPolicy ?? new DialPolicyTrainer(Feedback.Bandit).TrainPolicy(environment.Context);
+                var epsilonValue = parse.GetValue(epsilon) ?? PolicyFineTuner.DefaultEpsilon;
+                specs.Add(new LearnerSpec(PolicyFineTuner.KindName, seed => new PolicyFineTuner(policy, epsilonValue, learningRate, seed)));
+            }
             foreach (var w in windowSize > 0 ? new[] { 0, windowSize } : [0])
-                foreach (var kind in kinds)
+                foreach (var kind in kinds.Where(k => k != PolicyFineTuner.KindName))
                 {
                     var name = OnlineLearnerFactory.Create(kind, environment.Features, environment.Scale, new BanditOptions(ridgeValue, w), exploration[kind]).Name;
                     specs.Add(new LearnerSpec(warmStart ? $"{name}-warm" : name, seed =>
@@ -77,6 +93,7 @@ internal static class SimulateCommand
                 }
 
             var report = ReplaySimulator.Run(environment, specs, settings);
+            Console.Error.WriteLine($"offline reference: {environment.Reference.Name}");
             if (parse.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(report, Json));
             else Print(report, Console.Out);
             if (parse.GetValue(output) is { } folder)
@@ -90,13 +107,17 @@ internal static class SimulateCommand
         return command;
     }
 
+    private const string RidgeReference = "ridge";
+
+    private static IReadOnlyList<string> LearnerKinds { get; } = [.. OnlineLearnerFactory.Kinds, PolicyFineTuner.KindName];
+
     internal static IReadOnlyList<string> ParseLearners(string list)
     {
         var kinds = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (kinds.Length == 0) throw new ArgumentException("--learners is empty");
         foreach (var k in kinds)
-            if (!OnlineLearnerFactory.Kinds.Contains(k))
-                throw new ArgumentException($"--learners: unknown learner '{k}'; known: {string.Join(", ", OnlineLearnerFactory.Kinds)}");
+            if (!LearnerKinds.Contains(k))
+                throw new ArgumentException($"--learners: unknown learner '{k}'; known: {string.Join(", ", LearnerKinds)}");
         var repeated = kinds.GroupBy(k => k).FirstOrDefault(g => g.Count() > 1);
         if (repeated is not null) throw new ArgumentException($"--learners: '{repeated.Key}' is listed twice");
         return kinds;

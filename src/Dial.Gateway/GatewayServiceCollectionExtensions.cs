@@ -1,5 +1,9 @@
 using Dial.Gateway.Configuration;
 using Dial.Gateway.Endpoints;
+using Dial.Gateway.Learning;
+using Dial.Learning.Online;
+using Dial.Storage;
+using StackExchange.Redis;
 using Dial.Gateway.Routing;
 using Dial.Gateway.Security;
 using Dial.Gateway.Storage;
@@ -45,6 +49,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<RequestLog>();
         services.AddHostedService(sp => sp.GetRequiredService<RequestLog>());
         services.AddHostedService<GatewayStartup>();
+        if (!string.IsNullOrWhiteSpace(configuration[$"{GatewayOptions.Section}:Learning:Learner"])) services.AddDialLearning();
         services.TryAddSingleton(sp => new ClientKeys(Options(sp)));
         services.TryAddSingleton<SpendingTracker>();
         services.TryAddSingleton<ChatCompletionsHandler>();
@@ -58,6 +63,32 @@ public static class GatewayServiceCollectionExtensions
             .AddPrometheusExporter());
         return services;
     }
+
+    /// <summary>
+    /// The online learner routes instead of the trained router and learns from feedback (as the router, it is the
+    /// feedback handler's sink). Its log and snapshots live in Redis when <c>Dial:Learning:Redis</c> is set,
+    /// otherwise in the gateway store's feedback table and a SQLite file.
+    /// </summary>
+    public static IServiceCollection AddDialLearning(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => Options(sp).Learning);
+        services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(sp.GetRequiredService<LearningOptions>().Redis
+            ?? throw new InvalidOperationException("configuration Dial:Learning:Redis is not set")));
+        services.TryAddSingleton<IObservationLog>(sp => IsShared(sp)
+            ? new RedisObservationLog(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<LearningOptions>().Key)
+            : new StoreObservationLog(sp.GetRequiredService<IGatewayStore>()));
+        services.TryAddSingleton<ILearnerStateStore>(sp => IsShared(sp)
+            ? new RedisLearnerStateStore(sp.GetRequiredService<IConnectionMultiplexer>())
+            : new SqliteLearnerStateStore(sp.GetRequiredService<LearningOptions>().StatePath));
+        services.TryAddSingleton(sp => new OnlineLearning(sp.GetRequiredService<LearningOptions>(), sp.GetRequiredService<Lazy<RoutingData>>().Value,
+            sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ILearnerStateStore>(), sp.GetRequiredService<IObservationLog>(),
+            Options(sp).Seed, sp.GetRequiredService<ILogger<OnlineLearning>>()));
+        services.Replace(ServiceDescriptor.Singleton<IRouter>(sp => sp.GetRequiredService<OnlineLearning>()));
+        services.AddHostedService<LearningLoop>();
+        return services;
+    }
+
+    private static bool IsShared(IServiceProvider sp) => !string.IsNullOrWhiteSpace(sp.GetRequiredService<LearningOptions>().Redis);
 
     /// <summary>The gateway's middleware and endpoints, in order.</summary>
     public static WebApplication UseDialGateway(this WebApplication app)

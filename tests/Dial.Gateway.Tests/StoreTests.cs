@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Dial.Gateway.Storage;
 
 namespace Dial.Gateway.Tests;
@@ -51,6 +50,28 @@ public abstract class StoreContract
         await reopened.MigrateAsync(CancellationToken.None);
 
         Assert.Equal([first, second], await reopened.FeedbackForAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Feedback_after_a_position_comes_in_order_with_its_request()
+    {
+        var store = NewStore();
+        await store.MigrateAsync(CancellationToken.None);
+        var before = await store.FeedbackAfterAsync(0, int.MaxValue, CancellationToken.None);
+        var start = before.Count == 0 ? 0 : before[^1].Sequence;
+        var request = Request("req-" + Guid.NewGuid(), preference: new Preference(0.6, 0.4));
+        await store.AppendRequestsAsync([request], CancellationToken.None);
+        var scores = new[] { 0.1, 0.9, 0.5 };
+        foreach (var score in scores)
+            await store.AddFeedbackAsync(new FeedbackRecord(request.Id, score, null, "team-a", request.At), CancellationToken.None);
+
+        var all = await store.FeedbackAfterAsync(start, 10, CancellationToken.None);
+        var rest = await store.FeedbackAfterAsync(all[0].Sequence, 1, CancellationToken.None);
+
+        Assert.Equal(scores, all.Select(f => f.Feedback.Score));
+        Assert.All(all, f => Assert.Equal(request, f.Request));
+        Assert.True(all[0].Sequence < all[1].Sequence && all[1].Sequence < all[2].Sequence);
+        Assert.Equal([all[1]], rest);
     }
 
     [Fact]
@@ -117,40 +138,15 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
         if (Environment.GetEnvironmentVariable("CI") == "true")
             throw new InvalidOperationException("DIAL_TEST_POSTGRES is not set: .ci/run must start PostgreSQL (bash .ci/postgres.sh start)");
-        var output = await RunScriptAsync("start");
-        ConnectionString = Value(output, "DIAL_TEST_POSTGRES");
-        _startedData = Value(output, "DIAL_TEST_PGDATA");
+        var output = await CiScripts.RunAsync("postgres.sh", "start");
+        ConnectionString = CiScripts.Value(output, "DIAL_TEST_POSTGRES");
+        _startedData = CiScripts.Value(output, "DIAL_TEST_PGDATA");
     }
 
     public async Task DisposeAsync()
     {
         Npgsql.NpgsqlConnection.ClearAllPools();
-        if (_startedData is not null) await RunScriptAsync("stop", _startedData);
-    }
-
-    private static string Value(string output, string name) =>
-        output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith($"export {name}=", StringComparison.Ordinal))
-            .Split('=', 2)[1].Trim('\'');
-
-    private static async Task<string> RunScriptAsync(params string[] arguments)
-    {
-        var script = ScriptPath();
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token);
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{script} {string.Join(" ", arguments)} failed: {await stderr}");
-        return await stdout;
-    }
-
-    private static string ScriptPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, ".ci", "postgres.sh"))) return Path.Combine(dir.FullName, ".ci", "postgres.sh");
-        throw new FileNotFoundException(".ci/postgres.sh not found above the test folder");
+        if (_startedData is not null) await CiScripts.RunAsync("postgres.sh", "stop", _startedData);
     }
 }
 

@@ -50,7 +50,9 @@ public sealed class RecordingFeedbackSink : IFeedbackSink
 }
 
 /// <summary>The gateway in process (WebApplicationFactory) against the fake upstream on 127.0.0.1, with the ordered router.</summary>
-public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings, bool realRouter = false) : WebApplicationFactory<GatewayProgram>
+/// <param name="services">Further test services (e.g. a routing table shared by several hosts).</param>
+public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings, bool realRouter = false, Action<IServiceCollection>? services = null)
+    : WebApplicationFactory<GatewayProgram>
 {
     public OrderedRouter Router { get; } = new();
 
@@ -59,10 +61,11 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
-        builder.ConfigureTestServices(services =>
+        builder.ConfigureTestServices(collection =>
         {
-            if (!realRouter) services.Replace(ServiceDescriptor.Singleton<IRouter>(Router));
-            services.AddSingleton<IFeedbackSink>(Sink);
+            if (!realRouter) collection.Replace(ServiceDescriptor.Singleton<IRouter>(Router));
+            collection.AddSingleton<IFeedbackSink>(Sink);
+            services?.Invoke(collection);
         });
     }
 }

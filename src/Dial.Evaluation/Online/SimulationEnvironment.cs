@@ -18,7 +18,7 @@ public sealed class SimulationEnvironment
     private readonly double[] _fallbackScore;
 
     private SimulationEnvironment(RoutingTable stream, Prompt[] prompts, ModelCard[][] candidates, PcaEncoder features,
-        RewardScale scale, IRouter reference, double[] fallbackScore, RoutingTable train, Split split)
+        RewardScale scale, IRouter reference, double[] fallbackScore, TrainingContext context, Split split)
     {
         Split = split.ToString().ToLowerInvariant();
         _stream = stream;
@@ -28,7 +28,7 @@ public sealed class SimulationEnvironment
         Scale = scale;
         Reference = reference;
         _fallbackScore = fallbackScore;
-        Train = train;
+        Context = context;
     }
 
     public PcaEncoder Features { get; }
@@ -38,7 +38,10 @@ public sealed class SimulationEnvironment
     /// <summary>The offline reference router; it does not learn during the replay.</summary>
     public IRouter Reference { get; }
 
-    public RoutingTable Train { get; }
+    public RoutingTable Train => Context.Train;
+
+    /// <summary>What the reference was trained on (the train split, its encoder and reward scale), for training further routers alike.</summary>
+    public TrainingContext Context { get; }
 
     public IReadOnlyList<ModelCard> Models => _stream.Models;
 
@@ -69,7 +72,7 @@ public sealed class SimulationEnvironment
         stream = stream.SelectPrompts(rows);
         var fallback = TableStatistics.Of(train).Models.Select(m => double.IsNaN(m.MeanScore) ? 0 : m.MeanScore).ToArray();
         return new SimulationEnvironment(stream, stream.Prompts.Select(p => new Prompt(p.Text)).ToArray(),
-            Enumerable.Range(0, stream.PromptCount).Select(p => CandidatesOf(stream, p)).ToArray(), features, scale, referenceRouter, fallback, train, split);
+            Enumerable.Range(0, stream.PromptCount).Select(p => CandidatesOf(stream, p)).ToArray(), features, scale, referenceRouter, fallback, context, split);
     }
 
     /// <summary>

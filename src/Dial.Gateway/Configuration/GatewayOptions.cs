@@ -32,6 +32,9 @@ public sealed class GatewayOptions
 
     public AuthOptions Auth { get; set; } = new();
 
+    /// <summary>Online learning from feedback; off unless <c>Dial:Learning:Learner</c> is set.</summary>
+    public Learning.LearningOptions Learning { get; set; } = new();
+
     /// <summary>Larger request bodies get 413; a chat request is rarely above a few hundred KB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 

@@ -117,14 +117,39 @@ public abstract class AdoGatewayStore : IGatewayStore
         await using var select = Command(connection, null, $"SELECT {RequestColumns} FROM dial_requests WHERE id = @id");
         Add(select, "id", id);
         await using var reader = await select.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        double? D(int i) => reader.IsDBNull(i) ? null : reader.GetDouble(i);
-        string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+        return await reader.ReadAsync(ct) ? ReadRequest(reader, 0) : null;
+    }
+
+    public async Task<IReadOnlyList<LoggedFeedback>> FeedbackAfterAsync(long afterSequence, int max, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        var columns = string.Join(", ", RequestColumns.Split(", ").Select(c => "r." + c));
+        await using var select = Command(connection, null,
+            $"SELECT f.id, f.request_id, f.score, f.comment, f.client_key, f.created_ms, {columns} FROM dial_feedback f " +
+            "JOIN dial_requests r ON r.id = f.request_id WHERE f.id > @after ORDER BY f.id LIMIT @max");
+        Add(select, "after", afterSequence);
+        Add(select, "max", max);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        var result = new List<LoggedFeedback>();
+        while (await reader.ReadAsync(ct))
+        {
+            var feedback = new FeedbackRecord(reader.GetString(1), reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)));
+            result.Add(new LoggedFeedback(reader.GetInt64(0), feedback, ReadRequest(reader, 6)));
+        }
+        return result;
+    }
+
+    /// <summary>A request row whose <see cref="RequestColumns"/> start at column <paramref name="at"/>.</summary>
+    private static RequestRecord ReadRequest(DbDataReader reader, int at)
+    {
+        double? D(int i) => reader.IsDBNull(at + i) ? null : reader.GetDouble(at + i);
+        string? S(int i) => reader.IsDBNull(at + i) ? null : reader.GetString(at + i);
         Preference? preference = D(8) is { } q ? new Preference(q, D(9) ?? 0, D(10) ?? 0) : null;
         return new RequestRecord(
-            reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), S(2), reader.GetString(3), S(4),
-            reader.GetString(5), S(6), S(7), preference, D(11), D(12), reader.GetDouble(13), reader.GetDouble(14),
-            reader.GetInt32(15), reader.GetInt32(16), reader.GetString(17));
+            reader.GetString(at), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(at + 1)), S(2), reader.GetString(at + 3), S(4),
+            reader.GetString(at + 5), S(6), S(7), preference, D(11), D(12), reader.GetDouble(at + 13), reader.GetDouble(at + 14),
+            reader.GetInt32(at + 15), reader.GetInt32(at + 16), reader.GetString(at + 17));
     }
 
     public async Task AddFeedbackAsync(FeedbackRecord feedback, CancellationToken ct)

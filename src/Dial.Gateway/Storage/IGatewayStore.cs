@@ -17,6 +17,12 @@ public interface IGatewayStore
     /// <summary>Returns only once the feedback is durable: an acknowledged score survives a crash.</summary>
     Task AddFeedbackAsync(FeedbackRecord feedback, CancellationToken ct);
 
+    /// <summary>
+    /// Feedback stored after position <paramref name="afterSequence"/> (0: from the start), in the order it was stored,
+    /// each with its request: the durable log an online learner replays after its last snapshot.
+    /// </summary>
+    Task<IReadOnlyList<LoggedFeedback>> FeedbackAfterAsync(long afterSequence, int max, CancellationToken ct);
+
     Task<IReadOnlyList<FeedbackRecord>> FeedbackForAsync(string requestId, CancellationToken ct);
 
     /// <summary>What a client key has spent on requests since <paramref name="since"/>.</summary>

@@ -21,3 +21,6 @@ public sealed record RequestRecord(
 
 /// <summary>One stored score for a request.</summary>
 public sealed record FeedbackRecord(string RequestId, double Score, string? Comment, string? ClientKey, DateTimeOffset At);
+
+/// <summary>Stored feedback with its position in the feedback log and the request it scores.</summary>
+public sealed record LoggedFeedback(long Sequence, FeedbackRecord Feedback, RequestRecord Request);
