@@ -20,7 +20,8 @@ namespace Dial.Learning.Online;
 public sealed class PolicyFineTuner : IOnlineLearner
 {
     public const string KindName = "policy-ft";
-    public const double DefaultEpsilon = 0.05;
+    // Chosen by replay on RouterBench's train split (3 seeds, w = 0.1, with drift): 0.01 beat 0.05 and 0.1; learning rate 1e-3 beat 3e-4 and 3e-3.
+    public const double DefaultEpsilon = 0.01;
     public const float DefaultLearningRate = 1e-3f;
 
     private const string Magic = "DIAL-POLICY-FT-1";

@@ -6,6 +6,8 @@ namespace Dial.Tests.Online;
 public class SimulateCommandTests
 {
     [Theory]
+    [InlineData("--reference knn", "--reference must be 'dial' or 'ridge'")]
+    [InlineData("--ft-learning-rate 0", "--ft-learning-rate must be positive")]
     [InlineData("--learners linucb,ucb9", "unknown learner 'ucb9'")]
     [InlineData("--learners ts,ts", "'ts' is listed twice")]
     [InlineData("--steps 0", "--steps must be at least 1")]
