@@ -48,16 +48,16 @@ public static class AblationStudy
         IRouterTrainer[] trainers =
         [
             new DelegateTrainer(Full, c => WithIdentities(c, policy)),
-            new DialPolicyTrainer(Feedback.Bandit, policy),
-            new MlpRouterTrainer(),
+            new DelegateTrainer(NoIdentities, new DialPolicyTrainer(Feedback.Bandit, policy).Train),
+            new DelegateTrainer(FixedHead, new MlpRouterTrainer().Train),
             new DelegateTrainer(PcaEncoder, c => WithIdentities(
                 c with { Encoder = Learning.Online.PcaEncoder.Fit(c.Encoder, c.Train.Prompts.Select(p => p.Text).ToArray(), PcaComponents, c.Seed) }, policy)),
             new DelegateTrainer(SmallEncoder, c => WithIdentities(
                 c with { Encoder = HashedTfidfEncoder.Fit(c.Train.Prompts.Select(p => p.Text), SmallEncoderDimension) }, policy)),
         ];
-        string[] names = [Full, NoIdentities, FixedHead, PcaEncoder, SmallEncoder];
+        var names = trainers.Select(t => t.Name).Append(NoPreference).ToArray();
 
-        var metrics = names.Append(NoPreference).Select(_ => new List<CurveMetrics>()).ToArray();
+        var metrics = names.Select(_ => new List<CurveMetrics>()).ToArray();
         SingleModelResult? best = null;
         foreach (var seed in seeds)
         {
@@ -67,7 +67,7 @@ public static class AblationStudy
             metrics[^1].Add(FixedTradeOffCurve(table, encoder, irt, weights, policy, evaluation, result.SingleModels, log));
             best = result.BestSingle;
         }
-        var rows = names.Append(NoPreference).Select((n, i) => StudyRow.Of(n, null, metrics[i])).ToArray();
+        var rows = names.Select((n, i) => StudyRow.Of(n, null, metrics[i])).ToArray();
         return new AblationResult(table.Source, seeds, policy.Epochs, irtOptions, weights, best!, rows);
     }
 

@@ -64,6 +64,24 @@ public sealed class OnboardedRoutingTests
     }
 
     [Fact]
+    public void QuizAugmentationAddsPseudoModelsWithTheSameOutcomesAndQuizIdentities()
+    {
+        var context = WithoutScholar();
+        var irt = IrtModel.Fit(context.Train, context.Encoder, TinyIrt);
+        var (table, identities) = QuizAugmentation.Augment(context.Train, irt, budget: 6, copies: 2, QuizSelectors.Default, seed: 1);
+        Assert.Equal(["coder", "generalist", "coder~quiz1", "coder~quiz2", "generalist~quiz1", "generalist~quiz2"], table.Models.Select(m => m.Name));
+        var coder = table.ModelIndex("coder");
+        var copy = table.ModelIndex("coder~quiz2");
+        for (var p = 0; p < table.PromptCount; p++)
+        {
+            Assert.Equal(table.Score(p, coder), table.Score(p, copy));
+            Assert.Equal(table.Cost(p, coder), table.Cost(p, copy));
+        }
+        Assert.Equal(6, identities["coder~quiz1"].Evidence);
+        Assert.NotEqual(identities["coder"].Mean, identities["coder~quiz1"].Mean);
+    }
+
+    [Fact]
     public void FixedHeadRouterCannotRouteAnUnseenModel()
     {
         var router = new MlpRouterTrainer(hidden: 8).Train(WithoutScholar());
