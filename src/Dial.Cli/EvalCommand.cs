@@ -44,6 +44,7 @@ internal static class EvalCommand
             if (parse.GetValue(trainFile) is { } trainPath)
             {
                 if (parse.GetValue(data) is not null) throw new ArgumentException("give either --data FILE or --train FILE --test FILE, not both");
+                if (parse.GetValue(models) is not null) throw new ArgumentException("--models applies to --data; with --train/--test each table's cards are read from NAME.models.json beside it");
                 var testPath = parse.GetValue(testFile) ?? throw new ArgumentException("--train needs --test FILE: the table whose test split is routed");
                 var trainTable = Read(trainPath, null, stderr);
                 var testTable = Read(testPath, null, stderr);
