@@ -4,6 +4,7 @@ using System.Globalization;
 using Dial.Data;
 using Dial.Evaluation;
 using Dial.Learning;
+using Dial.Learning.Policy.Onboarded;
 
 namespace Dial.Cli;
 
@@ -23,26 +24,42 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout instead of the table" };
         var output = new Option<string?>("--out") { Description = "Write index.html, pareto.png and results.json to this folder" };
         var seed = new Option<int>("--seed") { Description = "Seeds training, the random row and the bootstrap", DefaultValueFactory = _ => 1 };
+        var trainFile = new Option<string?>("--train") { Description = "Train on this table's train split instead of --data's (needs --test)" };
+        var testFile = new Option<string?>("--test") { Description = "Route this table's test split over its models (with --train); its train split is the onboarding quiz pool" };
+        var budget = new Option<int?>("--onboard-budget") { Description = $"With --train/--test: onboard models the training table lacks from at most N prompts of the test table's train split; only {OnboardingDialTrainer.RouterName} (the default then) can route them" };
         var command = new Command("eval", "Evaluate routers on a routing table's test split: Pareto curves, savings, AUC")
         {
-            data, models, routers, json, output, seed,
+            data, models, routers, json, output, seed, trainFile, testFile, budget,
         };
         command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            var trainers = parse.GetValue(routers) is { } list
-                ? RouterCatalog.Select(list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                : RouterCatalog.All;
-            if (trainers.Count == 0) throw new ArgumentException($"--routers names no router; valid routers: {string.Join(", ", RouterCatalog.Names)}");
-
+            var names = parse.GetValue(routers)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (names is { Length: 0 }) throw new ArgumentException($"--routers names no router; valid routers: {string.Join(", ", RouterCatalog.Names)}");
+            var options = new EvaluationOptions(Seed: parse.GetValue(seed));
             var clock = Stopwatch.StartNew();
-            var table = RoutingTableReader.Read(parse.GetValue(data) ?? FindBundledData(), parse.GetValue(models));
-            var load = clock.Elapsed.TotalSeconds;
-            stderr.WriteLine($"load: {load:F2} s ({table.PromptCount} prompts, {table.ModelCount} models)");
-            foreach (var w in table.Warnings) stderr.WriteLine($"warning: {w}");
-
-            var result = EvaluationHarness.Run(table, trainers, new EvaluationOptions(Seed: parse.GetValue(seed)), stderr);
+            EvaluationResult result;
+            double load;
+            if (parse.GetValue(trainFile) is { } trainPath)
+            {
+                if (parse.GetValue(data) is not null) throw new ArgumentException("give either --data FILE or --train FILE --test FILE, not both");
+                if (parse.GetValue(models) is not null) throw new ArgumentException("--models applies to --data; with --train/--test each table's cards are read from NAME.models.json beside it");
+                var testPath = parse.GetValue(testFile) ?? throw new ArgumentException("--train needs --test FILE: the table whose test split is routed");
+                var trainTable = Read(trainPath, null, stderr);
+                var testTable = Read(testPath, null, stderr);
+                load = clock.Elapsed.TotalSeconds;
+                var trainers = TwoTableTrainers(trainTable, testTable, names, parse.GetValue(budget), trainPath, testPath, stderr);
+                result = EvaluationHarness.Run(trainTable.Where(Split.Train), testTable.Where(Split.Test), trainers, options, stderr);
+            }
+            else
+            {
+                if (parse.GetValue(testFile) is not null) throw new ArgumentException("--test needs --train FILE: the table whose train split the routers learn from");
+                if (parse.GetValue(budget) is not null) throw new ArgumentException("--onboard-budget needs --train FILE --test FILE: models are onboarded when the test table has models the training table lacks");
+                var table = Read(parse.GetValue(data) ?? FindBundledData(), parse.GetValue(models), stderr);
+                load = clock.Elapsed.TotalSeconds;
+                result = EvaluationHarness.Run(table, names is null ? RouterCatalog.All : RouterCatalog.Select(names), options, stderr);
+            }
             result = result with { Timing = result.Timing with { LoadSeconds = load } };
             stderr.WriteLine($"total: {result.Timing.TotalSeconds:F2} s");
 
@@ -56,6 +73,40 @@ internal static class EvalCommand
             return 0;
         });
         return command;
+    }
+
+    private static RoutingTable Read(string path, string? models, TextWriter stderr)
+    {
+        var table = RoutingTableReader.Read(path, models);
+        stderr.WriteLine($"load: {table.Source} ({table.PromptCount} prompts, {table.ModelCount} models)");
+        foreach (var w in table.Warnings) stderr.WriteLine($"warning: {w}");
+        return table;
+    }
+
+    /// <summary>
+    /// The routers of a --train/--test evaluation. A model of the test table that training never saw can only be
+    /// routed by a router that can describe it: dial-onboard, after a quiz. Fixed baselines know a fixed list of
+    /// models, so naming one then is an error rather than a silently shorter candidate list.
+    /// </summary>
+    private static IReadOnlyList<IRouterTrainer> TwoTableTrainers(
+        RoutingTable train, RoutingTable test, string[]? names, int? budget, string trainPath, string testPath, TextWriter stderr)
+    {
+        var known = train.Models.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var unseen = test.Models.Select(m => m.Name).Where(m => !known.Contains(m)).ToArray();
+        if (unseen.Length > 0 && budget is null)
+            throw new ArgumentException($"{testPath}: models {string.Join(", ", unseen)} are not in the training table {trainPath}; pass --onboard-budget N to onboard them from at most N prompts of the test table's train split");
+        if (budget is < 1) throw new ArgumentException($"--onboard-budget must be at least 1 prompt, got {budget}");
+        if (unseen.Length > 0) stderr.WriteLine($"onboarding {string.Join(", ", unseen)} from at most {budget} prompts each of {testPath}'s train split");
+        names ??= budget is null ? [.. RouterCatalog.Names] : [OnboardingDialTrainer.RouterName];
+        var quizPool = test.Where(Split.Train);
+        return names.Distinct(StringComparer.Ordinal).Select(name =>
+        {
+            if (name == OnboardingDialTrainer.RouterName)
+                return budget is { } b ? new OnboardingDialTrainer(quizPool, b) : throw new ArgumentException($"router '{name}' needs --onboard-budget N");
+            if (unseen.Length > 0)
+                throw new ArgumentException($"router '{name}' cannot route models it was not trained on ({string.Join(", ", unseen)}); only {OnboardingDialTrainer.RouterName} onboards new models");
+            return RouterCatalog.Select([name])[0];
+        }).ToArray();
     }
 
     internal static void PrintTable(EvaluationResult r, TextWriter o)

@@ -12,6 +12,7 @@ var root = new RootCommand("Dial: route every LLM request to the model that best
     SimulateCommand.Create(),
     ServeCommand.Create(),
     BenchCommand.Create(),
+    StudyCommand.Create(),
 };
 // Errors a user can cause are reported by CliErrors as one line; System.CommandLine's handler would print a stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -14,11 +14,15 @@ namespace Dial.Evaluation;
 /// </summary>
 public static class EvaluationHarness
 {
-    public static EvaluationResult Run(RoutingTable table, IReadOnlyList<IRouterTrainer> trainers, EvaluationOptions options, TextWriter? log = null)
+    public static EvaluationResult Run(RoutingTable table, IReadOnlyList<IRouterTrainer> trainers, EvaluationOptions options, TextWriter? log = null) =>
+        Run(table.Where(Split.Train), table.Where(Split.Test), trainers, options, log);
+
+    /// <summary>Trains on <paramref name="train"/> and sweeps on <paramref name="test"/>, which may come from different tables and hold different models.</summary>
+    public static EvaluationResult Run(RoutingTable train, RoutingTable test, IReadOnlyList<IRouterTrainer> trainers, EvaluationOptions options, TextWriter? log = null)
     {
         try
         {
-            return RunParallel(table, trainers, options, log is null ? null : TextWriter.Synchronized(log));
+            return RunParallel(train, test, trainers, options, log is null ? null : TextWriter.Synchronized(log));
         }
         catch (AggregateException e) when (e.Flatten().InnerExceptions.Count == 1)
         {
@@ -28,18 +32,16 @@ public static class EvaluationHarness
         }
     }
 
-    private static EvaluationResult RunParallel(RoutingTable table, IReadOnlyList<IRouterTrainer> trainers, EvaluationOptions options, TextWriter? log)
+    private static EvaluationResult RunParallel(RoutingTable train, RoutingTable rawTest, IReadOnlyList<IRouterTrainer> trainers, EvaluationOptions options, TextWriter? log)
     {
-        var train = table.Where(Split.Train);
-        var rawTest = table.Where(Split.Test);
-        if (train.PromptCount == 0) throw new ArgumentException($"{table.Source}: no prompts in the train split");
-        if (rawTest.PromptCount == 0) throw new ArgumentException($"{table.Source}: no prompts in the test split");
+        if (train.PromptCount == 0) throw new ArgumentException($"{train.Source}: no prompts in the train split");
+        if (rawTest.PromptCount == 0) throw new ArgumentException($"{rawTest.Source}: no prompts in the test split");
 
         var clock = Stopwatch.StartNew();
         var encoder = HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text), options.EncoderDimension);
         var context = new TrainingContext(train, encoder, RewardScaleCalibration.Calibrate(train), options.Seed);
         var test = new TestSet(rawTest);
-        if (test.Count == 0) throw new ArgumentException($"{table.Source}: no test prompt has a result for any model");
+        if (test.Count == 0) throw new ArgumentException($"{rawTest.Source}: no test prompt has a result for any model");
         _ = TrainingSet.Of(context);
         Parallel.For(0, test.Count, p => test.Prompts[p].Features(encoder));
         var featurise = clock.Elapsed.TotalSeconds;
@@ -68,7 +70,7 @@ public static class EvaluationHarness
         var random = new Random(options.Seed);
         var randomChoices = test.Candidates.Select(c => test.Table.ModelIndex(c[random.Next(c.Count)].Name)).ToArray();
         return new EvaluationResult(
-            table.Source,
+            rawTest.Source,
             train.PromptCount,
             test.Count,
             test.Excluded,
@@ -85,7 +87,8 @@ public static class EvaluationHarness
     public static IReadOnlyList<SingleModelResult> SingleModels(RoutingTable test) =>
         TableStatistics.Of(test).Models.Where(m => m.Results > 0).Select(m => new SingleModelResult(m.Model, m.MeanScore, m.MeanCostUsd)).ToArray();
 
-    private static CurvePoint[] Sweep(IRouter router, TestSet test, double[] weights, Bootstrap bootstrap)
+    /// <summary>Routes every test prompt at each of <paramref name="weights"/>: one point per weight.</summary>
+    public static CurvePoint[] Sweep(IRouter router, TestSet test, double[] weights, Bootstrap bootstrap)
     {
         var preferences = weights.Select(Preference.FromCostWeight).ToArray();
         var choices = weights.Select(_ => new int[test.Count]).ToArray();

@@ -34,9 +34,11 @@ internal static class SyntheticTables
     }
 
     /// <summary>The same table as JSON lines, for commands that read a file.</summary>
-    public static string KeywordJsonLines(int prompts = 120)
+    public static string KeywordJsonLines(int prompts = 120) => JsonLines(Keyword(prompts));
+
+    /// <summary>Any table as JSON lines (ids, tasks, splits, prompts, scores and costs).</summary>
+    public static string JsonLines(RoutingTable table)
     {
-        var table = Keyword(prompts);
         var s = new StringBuilder();
         for (var p = 0; p < table.PromptCount; p++)
         {

@@ -1,0 +1,96 @@
+using Dial.Data;
+using Dial.Features;
+using Dial.Learning;
+using Dial.Learning.Identity;
+using Dial.Learning.Policy;
+using Dial.Learning.Policy.Onboarded;
+
+namespace Dial.Evaluation.Studies;
+
+/// <summary>The leave-models-out study's figures.</summary>
+/// <param name="TrainModels">Models the held-in policy and its identity model were trained on.</param>
+/// <param name="AugmentCopies">Quiz identities per held-in model the policy was also trained on (0: none; see <see cref="QuizAugmentation"/>).</param>
+/// <param name="IrtHeldIn">Identity model options chosen on train without the held-out models.</param>
+/// <param name="IrtAll">Identity model options chosen on train with every model (the trained-on-everything reference).</param>
+public sealed record LeaveModelsOutResult(
+    string Source, IReadOnlyList<string> HeldOut, int TrainModels, IReadOnlyList<int> Seeds, int PolicyEpochs, int AugmentCopies,
+    IrtFitOptions IrtHeldIn, IrtFitOptions IrtAll, SingleModelResult BestSingle, IReadOnlyList<StudyRow> Rows);
+
+/// <summary>
+/// Routing models the policy never saw. Some models are held out of training (identities and policy); each is
+/// onboarded from a quiz of its recorded answers on train prompts, then the policy routes the test split over
+/// every model. Compared with the policy trained on everything, with random quizzes, and with a policy that
+/// knows only the new models' prices (the population's mean identity).
+/// </summary>
+public static class LeaveModelsOutStudy
+{
+    public const string Everything = "trained-on-everything";
+    public const string PriceOnly = "price-only";
+
+    public static LeaveModelsOutResult Run(
+        RoutingTable table, IReadOnlyList<string>? heldOut, IReadOnlyList<int> budgets, IReadOnlyList<int> seeds, StudySettings settings, TextWriter? log = null,
+        int augmentCopies = 0)
+    {
+        if (seeds.Count == 0) throw new ArgumentException("the study needs at least one seed");
+        if (budgets.Count == 0 || budgets.Any(b => b < 1)) throw new ArgumentException("onboarding budgets must be positive prompt counts");
+        var train = table.Where(Split.Train);
+        var held = heldOut is { Count: > 0 } ? heldOut : OnboardingStudy.ChooseHeldOut(train);
+        foreach (var m in held) train.ModelIndex(m);
+        var heldInNames = train.Models.Select(m => m.Name).Where(m => !held.Contains(m)).ToArray();
+        if (heldInNames.Length < 2) throw new ArgumentException($"{table.Source}: holding out {held.Count} models leaves {heldInNames.Length} to train on; need at least 2");
+        var heldIn = train.SelectModels(heldInNames);
+
+        // The identity models see only train prompts; their encoder is the one the harness fits on the same prompts.
+        var encoder = HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text), settings.Evaluation.EncoderDimension);
+        var (irtInOptions, _) = IdentityModelSelection.ChooseIrt(heldIn, encoder, settings.Irt, settings.IrtDimensions);
+        var irtIn = IrtModel.Fit(heldIn, encoder, irtInOptions);
+        var (irtAllOptions, _) = IdentityModelSelection.ChooseIrt(train, encoder, settings.Irt, settings.IrtDimensions);
+        var irtAll = IrtModel.Fit(train, encoder, irtAllOptions);
+        log?.WriteLine($"held out: {string.Join(", ", held)}; identities dim {irtInOptions.Dimension} ({irtInOptions.Epochs} epochs) without them, dim {irtAllOptions.Dimension} with them");
+
+        var selectors = new[] { QuizSelectors.Default, QuizSelectors.All.Single(s => s.Name == "random") };
+        var names = new List<(string Name, int? Budget)> { (Everything, null), (PriceOnly, null) };
+        foreach (var b in budgets)
+            foreach (var s in selectors) names.Add((s.Name, b));
+
+        var metrics = names.Select(_ => new List<CurveMetrics>()).ToArray();
+        EvaluationResult? last = null;
+        foreach (var seed in seeds)
+        {
+            // The held-out models' prices must not set the reward scale of a policy that never saw them.
+            var heldInFit = new SharedFit<IdentityPolicy>(c => TrainHeldIn(c, heldInNames, irtIn, settings.Policy, augmentCopies));
+            var trainers = new List<IRouterTrainer>
+            {
+                new DelegateTrainer(Everything, c => IdentityPolicy.Train(c, irtAll, Feedback.Bandit, settings.Policy).Policy),
+                new DelegateTrainer(PriceOnly, c => heldInFit.Get(c).PriceOnly(c.Train, held)),
+            };
+            foreach (var (name, budget) in names.Skip(2))
+            {
+                var selector = selectors.Single(s => s.Name == name);
+                trainers.Add(new DelegateTrainer($"{name}-{budget}", c => heldInFit.Get(c).Onboard(c.Train, held, budget!.Value, selector, c.Seed)));
+            }
+            last = EvaluationHarness.Run(table, trainers, settings.Evaluation with { Seed = seed }, log);
+            for (var i = 0; i < names.Count; i++) metrics[i].Add(last.Routers[i].Metrics);
+        }
+        var rows = names.Select((n, i) => StudyRow.Of(n.Name, n.Budget, metrics[i])).ToArray();
+        return new LeaveModelsOutResult(table.Source, held, heldInNames.Length, seeds, settings.Policy.Epochs, augmentCopies, irtInOptions, irtAllOptions, last!.BestSingle, rows);
+    }
+
+    /// <summary>
+    /// The policy of the held-in models. The held-out models' prices must not set its reward scale. With quiz
+    /// augmentation it also trains on <paramref name="augmentCopies"/> quiz identities per model, from quizzes
+    /// of <see cref="AugmentationBudget"/> prompts.
+    /// </summary>
+    private static IdentityPolicy TrainHeldIn(TrainingContext context, IReadOnlyList<string> heldIn, IrtModel irt, PolicyOptions options, int augmentCopies)
+    {
+        var train = context.Train.SelectModels(heldIn);
+        var scaled = context with { Train = train, Scale = RewardScaleCalibration.Calibrate(train) };
+        if (augmentCopies == 0) return IdentityPolicy.Train(scaled, irt, Feedback.Bandit, options);
+        var (augmented, identities) = QuizAugmentation.Augment(train, irt, AugmentationBudget, augmentCopies, QuizSelectors.Default, context.Seed);
+        var policy = new DialPolicyTrainer(Feedback.Bandit, options with { Identities = identities }).TrainPolicy(scaled with { Train = augmented });
+        return new IdentityPolicy(irt.Items, policy);
+    }
+
+    /// <summary>The quiz size the policy is meant to serve well (the issue's target), fixed before any measurement.</summary>
+    public const int AugmentationBudget = 20;
+}

@@ -1,0 +1,50 @@
+using Dial.Data;
+using Dial.Learning.Identity;
+
+namespace Dial.Learning.Policy.Onboarded;
+
+/// <summary>A Dial policy that describes models by IRT identity vectors, and the identity model behind them.</summary>
+/// <param name="Items">The frozen prompt side new models are onboarded against.</param>
+public sealed record IdentityPolicy(PromptItemModel Items, DialPolicy Policy)
+{
+    /// <summary>
+    /// Trains the policy on <paramref name="context"/> with the identities of <paramref name="irt"/>, which must
+    /// cover every model of the training table.
+    /// </summary>
+    public static IdentityPolicy Train(TrainingContext context, IrtModel irt, Feedback feedback, PolicyOptions? options = null)
+    {
+        var policy = new DialPolicyTrainer(feedback, (options ?? new PolicyOptions()) with { Identities = irt.Identities }).TrainPolicy(context);
+        return new IdentityPolicy(irt.Items, policy);
+    }
+
+    /// <summary>
+    /// Onboards each of <paramref name="models"/> from at most <paramref name="budget"/> of its recorded answers in
+    /// <paramref name="quizPool"/> (chosen by <paramref name="selector"/>) and returns the policy able to route them.
+    /// </summary>
+    public DialPolicy Onboard(RoutingTable quizPool, IReadOnlyList<string> models, int budget, IQuizSelector selector, int seed)
+    {
+        if (budget < 1) throw new ArgumentOutOfRangeException(nameof(budget), budget, "the onboarding budget must be at least 1 prompt");
+        var identities = models.Select(m =>
+        {
+            var oracle = new RecordedQuizOracle(quizPool, m);
+            if (oracle.Questions.Count == 0)
+                throw new ArgumentException($"{quizPool.Source}: model '{m}' has no recorded result in the train split to onboard it from");
+            return Onboarding.Run(Items, oracle, Math.Min(budget, oracle.Questions.Count), selector, seed).Identity;
+        });
+        return WithIdentities(quizPool, models, identities);
+    }
+
+    /// <summary>
+    /// The policy with each of <paramref name="models"/> described by the population's mean identity (the zero
+    /// vector of the standardised identity space): it knows only their prices. The reference an onboarding quiz
+    /// has to beat.
+    /// </summary>
+    public DialPolicy PriceOnly(RoutingTable cards, IReadOnlyList<string> models) =>
+        WithIdentities(cards, models, models.Select(m => new ModelIdentity(m, new float[Items.Dimension], Enumerable.Repeat(1f, Items.Dimension).ToArray(), 0)));
+
+    private DialPolicy WithIdentities(RoutingTable cards, IReadOnlyList<string> models, IEnumerable<ModelIdentity> identities)
+    {
+        if (models.Count == 0) return Policy;
+        return Policy.WithModels(models.Select(m => cards.Models[cards.ModelIndex(m)]).ToArray(), new IdentityTable(identities));
+    }
+}

@@ -1,0 +1,115 @@
+using Dial.Data;
+using Dial.Features;
+using Dial.Learning;
+using Dial.Learning.Baselines;
+using Dial.Learning.Identity;
+using Dial.Learning.Policy;
+using Dial.Learning.Policy.Ablations;
+using Dial.Learning.Policy.Onboarded;
+using Dial.Tests.Evaluation;
+
+namespace Dial.Tests.Studies;
+
+public sealed class OnboardedRoutingTests
+{
+    internal static readonly PolicyOptions TinyPolicy = new() { Epochs = 3, WarmStartEpochs = 2, Hidden = 16 };
+    internal static readonly IrtFitOptions TinyIrt = new(Dimension: 2, Epochs: 5);
+
+    private static readonly RoutingTable Table = SyntheticTables.Keyword(120);
+
+    /// <summary>The training table without "scholar": the model every test here has to onboard.</summary>
+    private static TrainingContext WithoutScholar()
+    {
+        var train = Table.Where(Split.Train).SelectModels(["coder", "generalist"]);
+        return new TrainingContext(train, HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text), 256), RewardScaleCalibration.Calibrate(train));
+    }
+
+    private static RoutingRequest HistoryQuestion() =>
+        new(new Prompt("A history question: explain kings and wars, case 5."), Preference.FromCostWeight(0), Table.Models);
+
+    [Fact]
+    public void AnUnseenModelIsRoutableOnlyAfterOnboarding()
+    {
+        var context = WithoutScholar();
+        var fitted = IdentityPolicy.Train(context, IrtModel.Fit(context.Train, context.Encoder, TinyIrt), Feedback.Bandit, TinyPolicy);
+
+        var error = Assert.Throws<KeyNotFoundException>(() => fitted.Policy.Route(HistoryQuestion()));
+        Assert.Contains("scholar", error.Message);
+
+        var onboarded = fitted.Onboard(Table.Where(Split.Train), ["scholar"], budget: 8, QuizSelectors.Default, seed: 1);
+        var decision = onboarded.Route(HistoryQuestion());
+        Assert.Equal(3, decision.Candidates.Count);
+        var scholar = decision.Candidates.Single(c => c.Model == "scholar");
+        Assert.InRange(scholar.ExpectedQuality!.Value, 0, 1);
+        Assert.Equal(1, decision.Candidates.Sum(c => c.Probability!.Value), 4);
+    }
+
+    [Fact]
+    public void OnboardingTrainerQuizzesOnlyTheUnseenModelsWithinTheBudget()
+    {
+        var router = new OnboardingDialTrainer(Table.Where(Split.Train), budget: 5, policy: TinyPolicy, irt: TinyIrt, dimensions: [2]).Train(WithoutScholar());
+        var policy = Assert.IsType<DialPolicy>(router);
+        Assert.Equal(["coder", "generalist", "scholar"], policy.Describer.Models);
+        Assert.Equal(3, policy.Route(HistoryQuestion()).Candidates.Count);
+    }
+
+    [Fact]
+    public void PriceOnlyDescribesTheNewModelByThePopulationMean()
+    {
+        var context = WithoutScholar();
+        var fitted = IdentityPolicy.Train(context, IrtModel.Fit(context.Train, context.Encoder, TinyIrt), Feedback.Bandit, TinyPolicy);
+        var policy = fitted.PriceOnly(Table, ["scholar"]);
+        var row = policy.Describer.Models.ToList().IndexOf("scholar");
+        Assert.All(policy.Describer.Vectors.Row(row).ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void QuizAugmentationAddsPseudoModelsWithTheSameOutcomesAndQuizIdentities()
+    {
+        var context = WithoutScholar();
+        var irt = IrtModel.Fit(context.Train, context.Encoder, TinyIrt);
+        var (table, identities) = QuizAugmentation.Augment(context.Train, irt, budget: 6, copies: 2, QuizSelectors.Default, seed: 1);
+        Assert.Equal(["coder", "generalist", "coder~quiz1", "coder~quiz2", "generalist~quiz1", "generalist~quiz2"], table.Models.Select(m => m.Name));
+        var coder = table.ModelIndex("coder");
+        var copy = table.ModelIndex("coder~quiz2");
+        for (var p = 0; p < table.PromptCount; p++)
+        {
+            Assert.Equal(table.Score(p, coder), table.Score(p, copy));
+            Assert.Equal(table.Cost(p, coder), table.Cost(p, copy));
+        }
+        Assert.Equal(6, identities["coder~quiz1"].Evidence);
+        Assert.NotEqual(identities["coder"].Mean, identities["coder~quiz1"].Mean);
+    }
+
+    [Fact]
+    public void FixedHeadRouterCannotRouteAnUnseenModel()
+    {
+        var router = new MlpRouterTrainer(hidden: 8).Train(WithoutScholar());
+        var error = Assert.Throws<ArgumentException>(() => router.Route(HistoryQuestion()));
+        Assert.Contains("scholar", error.Message);
+    }
+
+    [Fact]
+    public void FixedTradeOffSamplerStaysAtItsWeight()
+    {
+        var sampler = FixedTradeOff.Sampler(0.2);
+        var random = new Random(3);
+        for (var i = 0; i < 200; i++)
+        {
+            var w = sampler.Sample(random, latency: true);
+            Assert.Equal(0.2, w.Cost, 2);
+            Assert.Equal(0.8, w.Quality, 2);
+            Assert.True(w.Latency < 1e-3);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => FixedTradeOff.Sampler(0));
+    }
+
+    [Fact]
+    public void FixedTradeOffWeightsRiseWithinTheOpenInterval()
+    {
+        var weights = FixedTradeOff.Weights(7);
+        Assert.Equal(7, weights.Length);
+        Assert.All(weights, w => Assert.InRange(w, 1e-4, 0.95));
+        Assert.True(weights.Zip(weights.Skip(1)).All(p => p.First < p.Second));
+    }
+}
