@@ -37,10 +37,9 @@ internal static class EvalCommand
             if (trainers.Count == 0) throw new ArgumentException($"--routers names no router; valid routers: {string.Join(", ", RouterCatalog.Names)}");
 
             var clock = Stopwatch.StartNew();
-            var table = RoutingTableReader.Read(parse.GetValue(data) ?? FindBundledData(), parse.GetValue(models));
+            var table = TableInput.Read(parse.GetValue(data) ?? FindBundledData(), parse.GetValue(models), stderr);
             var load = clock.Elapsed.TotalSeconds;
             stderr.WriteLine($"load: {load:F2} s ({table.PromptCount} prompts, {table.ModelCount} models)");
-            foreach (var w in table.Warnings) stderr.WriteLine($"warning: {w}");
 
             var result = EvaluationHarness.Run(table, trainers, new EvaluationOptions(Seed: parse.GetValue(seed)), stderr);
             result = result with { Timing = result.Timing with { LoadSeconds = load } };

@@ -59,8 +59,7 @@ internal static class SimulateCommand
             };
             foreach (var (kind, value) in exploration) OnlineLearnerFactory.CheckExploration(kind, value);
 
-            var table = RoutingTableReader.Read(parse.GetValue(data)!, parse.GetValue(models));
-            foreach (var w in table.Warnings) Console.Error.WriteLine($"warning: {w}");
+            var table = TableInput.Read(parse.GetValue(data)!, parse.GetValue(models), Console.Error);
             var environment = SimulationEnvironment.Build(table, ParseSplit(parse.GetValue(split)!), componentCount);
             var warmStart = parse.GetValue(warm);
             var specs = new List<LearnerSpec>();
