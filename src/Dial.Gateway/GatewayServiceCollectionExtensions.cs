@@ -27,7 +27,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(sp => new Lazy<RoutingData>(() => RoutingData.Load(Options(sp))));
         services.TryAddSingleton(sp => ModelCatalog.From(Options(sp), () => sp.GetRequiredService<Lazy<RoutingData>>().Value));
         services.TryAddSingleton(sp => new ProfileCatalog(Options(sp), sp.GetRequiredService<ModelCatalog>()));
-        services.TryAddSingleton(sp => RouterTraining.Train(Options(sp), sp.GetRequiredService<Lazy<RoutingData>>().Value,
+        services.TryAddSingleton(sp => RouterTraining.Train(Options(sp), sp.GetRequiredService<Lazy<RoutingData>>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RouterTraining))));
         services.TryAddSingleton<UpstreamResilience>();
         services.TryAddSingleton<RoutingCore>();
