@@ -39,6 +39,9 @@ public static class GatewayServiceCollectionExtensions
     {
         services.AddDialRouting(configuration);
         services.AddHttpClient();
+        // Failed upstream attempts are logged by the routing core; the factory's per-request logging scopes and
+        // handlers would cost every call, even with their level filtered out.
+        services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers());
         services.TryAddSingleton(sp => new UpstreamClients(Options(sp), sp.GetRequiredService<IHttpClientFactory>(),
             () => sp.GetRequiredService<Lazy<RoutingData>>().Value, Environment.GetEnvironmentVariable));
         services.TryAddSingleton<IGatewayStore>(sp => CreateStore(Options(sp).Store));
