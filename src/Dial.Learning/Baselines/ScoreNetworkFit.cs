@@ -20,6 +20,19 @@ internal sealed record ScoreNetworkOptions(
 /// </summary>
 internal static class ScoreNetworkFit
 {
+    /// <summary>
+    /// A predict-then-optimise router over a network built by <paramref name="create"/> (inputs, models, random)
+    /// and fitted on the context's train split with the default options.
+    /// </summary>
+    public static IRouter TrainRouter(string name, TrainingContext context, Func<int, int, Random, IScoreNetwork> create)
+    {
+        var train = TrainingSet.Of(context);
+        var random = new Random(context.Seed);
+        var network = create(context.Encoder.Dimension, train.ModelCount, random);
+        Train(network, train, new ScoreNetworkOptions(), random);
+        return new PredictThenOptimiseRouter(name, new NetworkScorePredictor(network, train, context.Encoder), context.Scale);
+    }
+
     public static void Train(IScoreNetwork network, TrainingSet train, ScoreNetworkOptions options, Random random)
     {
         var order = Enumerable.Range(0, train.PromptCount).ToArray();
