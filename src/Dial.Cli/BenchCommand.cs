@@ -10,7 +10,7 @@ internal static class BenchCommand
     {
         var rate = new Option<int>("--rate") { Description = "Requests per second, open loop", DefaultValueFactory = _ => 1000 };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds (half direct, half through Dial)", DefaultValueFactory = _ => 10 };
-        var router = new Option<string>("--router") { Description = "Router the gateway trains", DefaultValueFactory = _ => "knn" };
+        var router = new Option<string>("--router") { Description = "Router the gateway trains", DefaultValueFactory = _ => new GatewayBenchOptions().Router };
         var gateway = new Command("gateway", "Requests per second and p50/p99 latency Dial adds over calling the upstream directly")
         {
             rate, seconds, router,

@@ -15,7 +15,7 @@ internal static class DataCommand
         stats.SetAction(parse =>
         {
             var table = RoutingTableReader.Read(parse.GetValue(file)!, parse.GetValue(models));
-            foreach (var w in table.Warnings) Console.Error.WriteLine($"warning: {w}");
+            foreach (var line in TableWarnings.Full(table)) Console.Error.WriteLine(line);
             Print(TableStatistics.Of(table), Console.Out);
             return 0;
         });

@@ -77,9 +77,8 @@ internal static class EvalCommand
 
     private static RoutingTable Read(string path, string? models, TextWriter stderr)
     {
-        var table = RoutingTableReader.Read(path, models);
+        var table = TableInput.Read(path, models, stderr);
         stderr.WriteLine($"load: {table.Source} ({table.PromptCount} prompts, {table.ModelCount} models)");
-        foreach (var w in table.Warnings) stderr.WriteLine($"warning: {w}");
         return table;
     }
 

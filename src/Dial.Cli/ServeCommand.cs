@@ -13,17 +13,19 @@ internal static class ServeCommand
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => GatewayHost.DefaultUrl };
-        var router = new Option<string?>("--router") { Description = "Router to train at start-up (configuration Dial:Router; default knn)" };
+        var router = new Option<string?>("--router") { Description = "Router to train at start-up (configuration Dial:Router; default dial)" };
+        var policy = new Option<string?>("--policy") { Description = "Policy file saved by dial train, loaded instead of training a router (Dial:PolicyFile)" };
         var table = new Option<string?>("--table") { Description = "Routing table to train on and replay from (Dial:Table; default the bundled RouterBench table)" };
         var command = new Command("serve", "Run the OpenAI-compatible routing gateway (POST /v1/chat/completions with model dial/auto)")
         {
-            urls, router, table,
+            urls, router, policy, table,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
         {
             var args = new List<string> { $"--urls={parse.GetValue(urls)}" };
             if (parse.GetValue(router) is { } r) args.Add($"--Dial:Router={r}");
+            if (parse.GetValue(policy) is { } p) args.Add($"--Dial:PolicyFile={p}");
             if (parse.GetValue(table) is { } t) args.Add($"--Dial:Table={t}");
             args.AddRange(parse.UnmatchedTokens);
             try

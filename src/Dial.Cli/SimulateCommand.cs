@@ -62,8 +62,7 @@ internal static class SimulateCommand
             };
             foreach (var (kind, value) in exploration) OnlineLearnerFactory.CheckExploration(kind, value);
 
-            var table = RoutingTableReader.Read(parse.GetValue(data)!, parse.GetValue(models));
-            foreach (var w in table.Warnings) Console.Error.WriteLine($"warning: {w}");
+            var table = TableInput.Read(parse.GetValue(data)!, parse.GetValue(models), Console.Error);
             var referenceName = parse.GetValue(reference)!;
             if (referenceName != DialPolicyTrainer.BanditName && referenceName != RidgeReference)
                 throw new ArgumentException($"--reference must be '{DialPolicyTrainer.BanditName}' or '{RidgeReference}', got '{referenceName}'");

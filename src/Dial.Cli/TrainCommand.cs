@@ -25,8 +25,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train the preference-conditioned routing policy") { data, output, feedback, seed, epochs, identities, models };
         command.SetAction(parse =>
         {
-            var table = RoutingTableReader.Read(parse.GetValue(data)!, parse.GetValue(models));
-            foreach (var w in table.Warnings) parse.InvocationConfiguration.Error.WriteLine($"warning: {w}");
+            var table = TableInput.Read(parse.GetValue(data)!, parse.GetValue(models), parse.InvocationConfiguration.Error);
             var train = table.Where(Split.Train);
             if (train.PromptCount == 0) throw new ArgumentException($"{table.Source}: no prompts in the train split");
             var options = new PolicyOptions();

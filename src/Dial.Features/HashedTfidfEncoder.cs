@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Dial.Features;
@@ -37,7 +38,8 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         {
             documents++;
             seen.Clear();
-            ForEachFeature(text, dimension, (bucket, _) => seen.Add(bucket));
+            var buckets = new BucketSet(seen);
+            ForEachFeature(text, dimension, ref buckets);
             foreach (var b in seen) df[b]++;
         }
         if (documents == 0) throw new ArgumentException("cannot fit an encoder on no prompts", nameof(trainingPrompts));
@@ -50,7 +52,8 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
     {
         var d = Dimension;
         var v = new float[d];
-        ForEachFeature(text, d, (bucket, sign) => v[bucket] += sign);
+        var counts = new SignedCounts(v);
+        ForEachFeature(text, d, ref counts);
         // Sublinear term frequency: a word repeated in a long few-shot prompt should not dominate it.
         for (var j = 0; j < d; j++)
             if (v[j] != 0) v[j] = MathF.Sign(v[j]) * (1 + MathF.Log(MathF.Abs(v[j]))) * _idf[j];
@@ -104,43 +107,70 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         if (norm > 0) TensorPrimitives.Divide(half, norm, half);
     }
 
-    /// <summary>Calls <paramref name="add"/> with the bucket and sign of every n-gram of the text.</summary>
-    private static void ForEachFeature(string text, int dimension, Action<int, float> add)
+    /// <summary>Receives the bucket and sign of every n-gram; a struct, so the per-n-gram call is inlined rather than a delegate call.</summary>
+    private interface IFeatureSink
+    {
+        void Add(int bucket, float sign);
+    }
+
+    private readonly struct SignedCounts(float[] counts) : IFeatureSink
+    {
+        public void Add(int bucket, float sign) => counts[bucket] += sign;
+    }
+
+    private readonly struct BucketSet(HashSet<int> buckets) : IFeatureSink
+    {
+        public void Add(int bucket, float sign) => buckets.Add(bucket);
+    }
+
+    /// <summary>Hands <paramref name="sink"/> the bucket and sign of every n-gram of the text.</summary>
+    private static void ForEachFeature<TSink>(string text, int dimension, ref TSink sink) where TSink : struct, IFeatureSink
     {
         var half = dimension / 2;
-        var lower = text.ToLowerInvariant();
-
-        // Word unigrams and bigrams; a bigram's hash chains its second word onto the first's.
-        ulong previous = 0;
-        var havePrevious = false;
-        var i = 0;
-        while (i < lower.Length)
+        // Pooled buffers: encoding runs once per routed request, and long prompts would otherwise allocate twice their size.
+        var buffer = ArrayPool<char>.Shared.Rent(2 * text.Length);
+        try
         {
-            while (i < lower.Length && !char.IsLetterOrDigit(lower[i])) i++;
-            var start = i;
-            while (i < lower.Length && char.IsLetterOrDigit(lower[i])) i++;
-            if (i == start) break;
-            var h = Fnv(lower.AsSpan(start, i - start), Offset);
-            Emit(h, 0, half, add);
-            if (havePrevious) Emit(Fnv(lower.AsSpan(start, i - start), previous * Prime ^ 0x20), 0, half, add);
-            previous = h;
-            havePrevious = true;
-        }
+            var lower = buffer.AsSpan(0, text.Length);
+            text.AsSpan().ToLowerInvariant(lower);
 
-        // Character n-grams over the text with runs of whitespace collapsed to one space.
-        var chars = new List<char>(lower.Length);
-        var lastSpace = true;
-        foreach (var c in lower)
-        {
-            var space = char.IsWhiteSpace(c);
-            if (space && lastSpace) continue;
-            chars.Add(space ? ' ' : c);
-            lastSpace = space;
+            // Word unigrams and bigrams; a bigram's hash chains its second word onto the first's.
+            ulong previous = 0;
+            var havePrevious = false;
+            var i = 0;
+            while (i < lower.Length)
+            {
+                while (i < lower.Length && !char.IsLetterOrDigit(lower[i])) i++;
+                var start = i;
+                while (i < lower.Length && char.IsLetterOrDigit(lower[i])) i++;
+                if (i == start) break;
+                var h = Fnv(lower.Slice(start, i - start), Offset);
+                Emit(h, 0, half, ref sink);
+                if (havePrevious) Emit(Fnv(lower.Slice(start, i - start), previous * Prime ^ 0x20), 0, half, ref sink);
+                previous = h;
+                havePrevious = true;
+            }
+
+            // Character n-grams over the text with runs of whitespace collapsed to one space.
+            var chars = buffer.AsSpan(text.Length, text.Length);
+            var length = 0;
+            var lastSpace = true;
+            foreach (var c in lower)
+            {
+                var space = char.IsWhiteSpace(c);
+                if (space && lastSpace) continue;
+                chars[length++] = space ? ' ' : c;
+                lastSpace = space;
+            }
+            var span = chars[..length];
+            for (var n = MinCharGram; n <= MaxCharGram; n++)
+                for (var s = 0; s + n <= span.Length; s++)
+                    Emit(Fnv(span.Slice(s, n), Offset ^ (ulong)n), half, half, ref sink);
         }
-        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(chars);
-        for (var n = MinCharGram; n <= MaxCharGram; n++)
-            for (var s = 0; s + n <= span.Length; s++)
-                Emit(Fnv(span.Slice(s, n), Offset ^ (ulong)n), half, half, add);
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
     }
 
     private const ulong Offset = 14695981039346656037UL;
@@ -152,6 +182,6 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         return h;
     }
 
-    private static void Emit(ulong hash, int offset, int size, Action<int, float> add) =>
-        add(offset + (int)((hash >> 1) % (ulong)size), (hash & 1) == 0 ? 1f : -1f);
+    private static void Emit<TSink>(ulong hash, int offset, int size, ref TSink sink) where TSink : struct, IFeatureSink =>
+        sink.Add(offset + (int)((hash >> 1) % (ulong)size), (hash & 1) == 0 ? 1f : -1f);
 }

@@ -31,7 +31,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(sp => new Lazy<RoutingData>(() => RoutingData.Load(Options(sp))));
         services.TryAddSingleton(sp => ModelCatalog.From(Options(sp), () => sp.GetRequiredService<Lazy<RoutingData>>().Value));
         services.TryAddSingleton(sp => new ProfileCatalog(Options(sp), sp.GetRequiredService<ModelCatalog>()));
-        services.TryAddSingleton(sp => RouterTraining.Train(Options(sp), sp.GetRequiredService<Lazy<RoutingData>>().Value,
+        services.TryAddSingleton(sp => RouterTraining.Train(Options(sp), sp.GetRequiredService<Lazy<RoutingData>>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RouterTraining))));
         services.TryAddSingleton<UpstreamResilience>();
         services.TryAddSingleton<RoutingCore>();
@@ -43,6 +43,9 @@ public static class GatewayServiceCollectionExtensions
     {
         services.AddDialRouting(configuration);
         services.AddHttpClient();
+        // Failed upstream attempts are logged by the routing core; the factory's per-request logging scopes and
+        // handlers would cost every call, even with their level filtered out.
+        services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers());
         services.TryAddSingleton(sp => new UpstreamClients(Options(sp), sp.GetRequiredService<IHttpClientFactory>(),
             () => sp.GetRequiredService<Lazy<RoutingData>>().Value, Environment.GetEnvironmentVariable));
         services.TryAddSingleton<IGatewayStore>(sp => CreateStore(Options(sp).Store));

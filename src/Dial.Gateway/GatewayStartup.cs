@@ -33,7 +33,7 @@ internal sealed class GatewayStartup(
             {
                 router.Route(new RoutingRequest("start-up check", profile!.Preference, profile.Candidates));
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or KeyNotFoundException) // e.g. a loaded policy that does not know a configured model
             {
                 throw new InvalidOperationException($"profile '{profile!.Name}' cannot be routed by router '{router.Name}': {e.Message}", e);
             }

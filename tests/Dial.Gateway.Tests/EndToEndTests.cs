@@ -9,7 +9,7 @@ using OpenAI.Chat;
 
 namespace Dial.Gateway.Tests;
 
-/// <summary>`dial serve` as a real process on 127.0.0.1 (knn router trained on the bundled table) in front of the fake upstream.</summary>
+/// <summary>`dial serve` as a real process on 127.0.0.1 (knn router, configured, trained on the bundled table) in front of the fake upstream.</summary>
 public sealed class DialServeProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -106,7 +106,7 @@ public sealed class EndToEndTests(GatewayTestEnvironment env) : IClassFixture<Ga
         "--Dial:Profiles:fallback:Models:0=gpt-4-1106-preview", "--Dial:Profiles:fallback:Models:1=claude-v1",
         "--Dial:Profiles:fallback:Models:2=mistralai/mistral-7b-chat",
         "--Dial:Profiles:ok:Models:0=gpt-3.5-turbo-1106", "--Dial:Profiles:ok:Models:1=mistralai/mistral-7b-chat",
-        "--Dial:Resilience:MaxRetries=1", "--Dial:Resilience:RetryBaseDelayMs=1",
+        "--Dial:Resilience:MaxRetries=1", "--Dial:Resilience:RetryBaseDelayMs=1", "--Dial:Router=knn",
     ];
 
     [Fact]

@@ -4,7 +4,7 @@ using Dial.Data;
 
 namespace Dial.Gateway.Tests;
 
-/// <summary>The default <c>dial serve</c> set-up in process: the knn router trained on the bundled table, the replay upstream.</summary>
+/// <summary>The <c>dial serve</c> set-up in process with the knn router trained on the bundled table, and the replay upstream.</summary>
 public sealed class ReplayGatewayFixture : IAsyncLifetime
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("dial-replay-");

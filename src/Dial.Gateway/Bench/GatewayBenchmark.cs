@@ -14,7 +14,7 @@ namespace Dial.Gateway.Bench;
 
 /// <param name="Rate">Requests per second, open loop (sent on schedule, whether or not earlier ones have answered).</param>
 /// <param name="Seconds">Measured seconds, split evenly between calling the upstream directly and through Dial.</param>
-public sealed record GatewayBenchOptions(int Rate = 1000, double Seconds = 10, double WarmupSeconds = 2, string Router = "knn", string? Table = null);
+public sealed record GatewayBenchOptions(int Rate = 1000, double Seconds = 10, double WarmupSeconds = 2, string Router = "dial", string? Table = null);
 
 public sealed record LatencySummary(int Requests, int Errors, double P50Ms, double P99Ms, double MeanMs, double RequestsPerSecond)
 {

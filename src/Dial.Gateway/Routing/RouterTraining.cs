@@ -1,18 +1,38 @@
 using Dial.Gateway.Configuration;
 using Dial.Learning;
+using Dial.Learning.Policy;
 
 namespace Dial.Gateway.Routing;
 
-/// <summary>Trains the configured router (<c>Dial:Router</c>, a <see cref="RouterCatalog"/> name) on the table's train split.</summary>
+/// <summary>
+/// The gateway's router: the policy saved in <c>Dial:PolicyFile</c> when one is configured, else the configured
+/// router (<c>Dial:Router</c>, a <see cref="RouterCatalog"/> name) trained on the table's train split.
+/// </summary>
 public static class RouterTraining
 {
-    public static IRouter Train(GatewayOptions options, RoutingData data, ILogger logger)
+    public static IRouter Train(GatewayOptions options, Lazy<RoutingData> data, ILogger logger)
     {
-        var trainer = RouterCatalog.Select([options.Router]).Single();
         var started = TimeProvider.System.GetTimestamp();
-        var router = trainer.Train(new TrainingContext(data.Train, data.Encoder, data.Scale, options.Seed));
+        if (options.PolicyFile is { } path)
+        {
+            DialPolicy policy;
+            try
+            {
+                policy = PolicyFile.Load(path);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException($"configuration Dial:PolicyFile: {e.Message}", e);
+            }
+            logger.LogInformation("loaded policy {Router} for {Models} models from {Path} in {Seconds:F1} s",
+                policy.Name, policy.Models.Count, path, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+            return policy;
+        }
+        var trainer = RouterCatalog.Select([options.Router]).Single();
+        var table = data.Value;
+        var router = trainer.Train(new TrainingContext(table.Train, table.Encoder, table.Scale, options.Seed));
         logger.LogInformation("trained router {Router} on {Prompts} prompts of {Table} in {Seconds:F1} s",
-            router.Name, data.Train.PromptCount, data.Table.Source, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+            router.Name, table.Train.PromptCount, table.Table.Source, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
         return router;
     }
 }

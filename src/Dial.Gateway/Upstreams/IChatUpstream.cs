@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dial.Gateway.Endpoints;
 using Dial.Gateway.Routing;
 
 namespace Dial.Gateway.Upstreams;
@@ -18,12 +20,13 @@ public interface IChatUpstream
 /// <param name="PromptText">The last user message: what routing and replay look at.</param>
 public sealed record ChatCall(JsonObject Request, ModelRoute Route, string PromptText)
 {
-    /// <summary>The request as the upstream must see it: its own name for the model.</summary>
-    public string BodyForUpstream()
+    /// <summary>The request as the upstream must see it (its own name for the model), as UTF-8 JSON.</summary>
+    public byte[] BodyForUpstream()
     {
         // Attempts run one after another, so rewriting the one shared object is safe and saves a deep copy per attempt.
         Request["model"] = Route.UpstreamModel;
-        return Request.ToJsonString();
+        // Straight to UTF-8: a string would be built only to be transcoded again by the HTTP content.
+        return JsonSerializer.SerializeToUtf8Bytes(Request, GatewayJson.Options);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -14,6 +15,7 @@ namespace Dial.Gateway.Upstreams;
 public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http, string? apiKey) : IChatUpstream
 {
     private const string Path = "chat/completions";
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
 
     public string Name { get; } = name;
 
@@ -66,7 +68,9 @@ public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http,
 
     private HttpRequestMessage Request(ChatCall call)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new StringContent(call.BodyForUpstream(), Encoding.UTF8, "application/json") };
+        var content = new ByteArrayContent(call.BodyForUpstream());
+        content.Headers.ContentType = JsonContentType;
+        var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = content };
         if (apiKey is not null) request.Headers.Authorization = new("Bearer", apiKey);
         return request;
     }

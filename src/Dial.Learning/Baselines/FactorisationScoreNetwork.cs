@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Dial.Learning.Neural;
 
 namespace Dial.Learning.Baselines;
 
@@ -10,61 +11,44 @@ namespace Dial.Learning.Baselines;
 /// </summary>
 internal sealed class FactorisationScoreNetwork : IScoreNetwork
 {
-    private readonly int _inputs;
-    private readonly int _dimension;
-    [ThreadStatic] private static float[]? _projection;
+    /// <summary>P: a linear map without bias, since b_m already gives each model its offset.</summary>
+    private readonly Parameter _projection;
+    /// <summary>The model embeddings v_m as weight rows, the b_m as bias.</summary>
+    private readonly Dense _models;
+    [ThreadStatic] private static float[]? _embedding;
 
     public FactorisationScoreNetwork(int inputs, int dimension, int models, Random random)
     {
-        _inputs = inputs;
-        _dimension = dimension;
-        ModelCount = models;
-        Parameters = new float[dimension * inputs + models * dimension + models];
-        ScoreNetworkFit.FillUniform(Parameters.AsSpan(0, VStart), 1 / Math.Sqrt(inputs), random);
-        ScoreNetworkFit.FillUniform(Parameters.AsSpan(VStart, models * dimension), 1 / Math.Sqrt(dimension), random);
-        PenalisedRanges = [new Range(0, BStart)];
+        _projection = new Parameter("mf.projection", dimension, inputs).InitUniform(random, 1 / MathF.Sqrt(inputs));
+        _models = new Dense(
+            new Parameter("mf.models.weight", models, dimension).InitUniform(random, 1 / MathF.Sqrt(dimension)),
+            new Parameter("mf.models.bias", models, 1));
+        Parameters = [_projection, .. _models.Parameters];
+        PenalisedParameters = [_projection, _models.Weight];
     }
 
-    public int ModelCount { get; }
+    public int ModelCount => _models.Outputs;
 
-    public float[] Parameters { get; }
+    public IReadOnlyList<Parameter> Parameters { get; }
 
-    public IReadOnlyList<Range> PenalisedRanges { get; }
+    public IReadOnlyList<Parameter> PenalisedParameters { get; }
 
-    private int VStart => _dimension * _inputs;
+    public void Logits(float[] x, Span<float> logits) => _models.Forward(Project(x), logits);
 
-    private int BStart => VStart + ModelCount * _dimension;
-
-    public void Logits(float[] x, Span<float> logits)
+    public void Backward(float[] x, ReadOnlySpan<float> logitGradient)
     {
         var z = Project(x);
-        for (var m = 0; m < ModelCount; m++)
-            logits[m] = TensorPrimitives.Dot(Parameters.AsSpan(VStart + m * _dimension, _dimension), z) + Parameters[BStart + m];
-    }
-
-    public void Backward(float[] x, ReadOnlySpan<float> logitGradient, Span<float> gradient)
-    {
-        var z = Project(x);
-        var dz = new float[_dimension];
-        for (var m = 0; m < ModelCount; m++)
-        {
-            var g = logitGradient[m];
-            if (g == 0) continue;
-            var v = Parameters.AsSpan(VStart + m * _dimension, _dimension);
-            var dv = gradient.Slice(VStart + m * _dimension, _dimension);
-            TensorPrimitives.MultiplyAdd(z, g, dv, dv);
-            TensorPrimitives.MultiplyAdd(v, g, dz, dz);
-            gradient[BStart + m] += g;
-        }
-        for (var i = 0; i < _dimension; i++)
-            if (dz[i] != 0) TensorPrimitives.MultiplyAdd(x, dz[i], gradient.Slice(i * _inputs, _inputs), gradient.Slice(i * _inputs, _inputs));
+        var dz = new float[z.Length];
+        _models.Backward(z, logitGradient, dz);
+        for (var i = 0; i < dz.Length; i++)
+            if (dz[i] != 0) TensorPrimitives.MultiplyAdd(x, dz[i], _projection.GradientRow(i), _projection.GradientRow(i));
     }
 
     /// <summary>P·x, in a per-thread buffer valid until the next call.</summary>
     private float[] Project(float[] x)
     {
-        var z = _projection is { } a && a.Length == _dimension ? a : _projection = new float[_dimension];
-        for (var i = 0; i < _dimension; i++) z[i] = TensorPrimitives.Dot(Parameters.AsSpan(i * _inputs, _inputs), x);
+        var z = _embedding is { } a && a.Length == _projection.Rows ? a : _embedding = new float[_projection.Rows];
+        for (var i = 0; i < z.Length; i++) z[i] = TensorPrimitives.Dot(_projection.Row(i), x);
         return z;
     }
 }

@@ -1,3 +1,5 @@
+using Dial.Learning.Neural;
+
 namespace Dial.Learning.Baselines;
 
 /// <summary>
@@ -8,18 +10,18 @@ internal interface IScoreNetwork
 {
     int ModelCount { get; }
 
-    /// <summary>All trainable parameters in one flat array, which the optimiser updates in place.</summary>
-    float[] Parameters { get; }
+    /// <summary>All trainable parameters, which the optimiser updates in place.</summary>
+    IReadOnlyList<Parameter> Parameters { get; }
 
-    /// <summary>Parameters under the L2 penalty (weights, not biases), as ranges of <see cref="Parameters"/>.</summary>
-    IReadOnlyList<Range> PenalisedRanges { get; }
+    /// <summary>The parameters under the L2 penalty (weights, not biases).</summary>
+    IReadOnlyList<Parameter> PenalisedParameters { get; }
 
     /// <summary>Writes the logits of one prompt into <paramref name="logits"/>.</summary>
     void Logits(float[] x, Span<float> logits);
 
     /// <summary>
-    /// Back-propagates one prompt: adds to <paramref name="gradient"/> (laid out like <see cref="Parameters"/>) the
-    /// gradient of the loss with respect to the parameters, given its gradient with respect to the logits.
+    /// Back-propagates one prompt: adds to each parameter's gradient that of the loss, given its gradient with
+    /// respect to the logits.
     /// </summary>
-    void Backward(float[] x, ReadOnlySpan<float> logitGradient, Span<float> gradient);
+    void Backward(float[] x, ReadOnlySpan<float> logitGradient);
 }

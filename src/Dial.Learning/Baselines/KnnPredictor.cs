@@ -11,9 +11,12 @@ public sealed class KnnPredictor : IOutcomePredictor
 {
     private readonly TrainingSet _train;
     private readonly IPromptEncoder _encoder;
-    private readonly float[] _rowNorms;
-    private readonly float[][] _columns; // feature j of every training prompt, so a prompt's similarities cost one pass per non-zero feature
+    private readonly float[] _inverseRowNorms;
+    // Column-major features: feature j of every training prompt is one contiguous run, so a prompt's dot
+    // products with all training prompts cost one vectorised pass per non-zero feature of the prompt.
+    private readonly float[] _columns;
     private readonly int _k;
+    private const int MaxStackNeighbours = 256;
 
     public KnnPredictor(TrainingSet train, IPromptEncoder encoder, int k)
     {
@@ -21,9 +24,14 @@ public sealed class KnnPredictor : IOutcomePredictor
         _train = train;
         _encoder = encoder;
         _k = Math.Min(k, train.PromptCount);
-        _rowNorms = train.Features.Select(f => TensorPrimitives.Norm(f)).ToArray();
-        _columns = new float[encoder.Dimension][];
-        for (var j = 0; j < _columns.Length; j++) _columns[j] = train.Features.Select(f => f[j]).ToArray();
+        var n = train.PromptCount;
+        _inverseRowNorms = train.Features.Select(f => TensorPrimitives.Norm(f) is var norm and > 0 ? 1 / norm : 0).ToArray();
+        _columns = new float[encoder.Dimension * n];
+        for (var i = 0; i < n; i++)
+        {
+            var row = train.Features[i];
+            for (var j = 0; j < row.Length; j++) _columns[j * n + i] = row[j];
+        }
     }
 
     public IReadOnlyList<string> Models => _train.Models;
@@ -31,29 +39,22 @@ public sealed class KnnPredictor : IOutcomePredictor
     public void Predict(Prompt prompt, Span<double> score, Span<double> cost)
     {
         var x = prompt.Features(_encoder);
-        var norm = TensorPrimitives.Norm(x);
         var n = _train.PromptCount;
-        // Negated similarities, so an ascending sort puts the nearest first.
-        var keys = new float[n];
+        // The prompt's own norm scales every similarity alike, so the ranking needs only the rows' norms.
+        var similarity = new float[n];
         for (var j = 0; j < x.Length; j++)
-            if (x[j] != 0) TensorPrimitives.MultiplyAdd(_columns[j], -x[j], keys, keys);
-        var order = new int[n];
-        for (var i = 0; i < n; i++)
-        {
-            var denominator = norm * _rowNorms[i];
-            keys[i] = denominator > 0 ? keys[i] / denominator : 0;
-            order[i] = i;
-        }
-        Array.Sort(keys, order);
-        Array.Sort(order, 0, _k); // the neighbour set is what matters; a fixed order keeps the sums reproducible
+            if (x[j] != 0) TensorPrimitives.MultiplyAdd(_columns.AsSpan(j * n, n), x[j], similarity, similarity);
+        TensorPrimitives.Multiply(similarity, _inverseRowNorms, similarity);
+        Span<int> nearest = _k <= MaxStackNeighbours ? stackalloc int[_k] : new int[_k];
+        Nearest(similarity, nearest);
+        nearest.Sort(); // the neighbour set is what matters; a fixed order keeps the sums reproducible
 
         for (var m = 0; m < _train.ModelCount; m++)
         {
             double s = 0, c = 0;
             var count = 0;
-            for (var j = 0; j < _k; j++)
+            foreach (var p in nearest)
             {
-                var p = order[j];
                 if (!_train.Has(p, m)) continue;
                 s += _train.Score(p, m);
                 c += _train.Cost(p, m);
@@ -61,6 +62,31 @@ public sealed class KnnPredictor : IOutcomePredictor
             }
             score[m] = count > 0 ? s / count : _train.MeanScore[m];
             cost[m] = count > 0 ? c / count : _train.MeanCost[m];
+        }
+    }
+
+    /// <summary>
+    /// The indices of the <c>nearest.Length</c> highest similarities, ties to the lower index: one pass keeping
+    /// the best so far in order, instead of sorting all training prompts.
+    /// </summary>
+    private static void Nearest(ReadOnlySpan<float> similarity, Span<int> nearest)
+    {
+        var k = nearest.Length;
+        Span<float> best = k <= MaxStackNeighbours ? stackalloc float[k] : new float[k];
+        var filled = 0;
+        for (var i = 0; i < similarity.Length; i++)
+        {
+            var value = similarity[i];
+            if (filled == k && !(value > best[k - 1])) continue;
+            var at = filled < k ? filled++ : k - 1;
+            while (at > 0 && value > best[at - 1])
+            {
+                best[at] = best[at - 1];
+                nearest[at] = nearest[at - 1];
+                at--;
+            }
+            best[at] = value;
+            nearest[at] = i;
         }
     }
 }

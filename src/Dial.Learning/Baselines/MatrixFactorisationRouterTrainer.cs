@@ -5,12 +5,6 @@ public sealed class MatrixFactorisationRouterTrainer(int dimension = 32) : IRout
 {
     public string Name => "mf";
 
-    public IRouter Train(TrainingContext context)
-    {
-        var train = TrainingSet.Of(context);
-        var random = new Random(context.Seed);
-        var network = new FactorisationScoreNetwork(context.Encoder.Dimension, dimension, train.ModelCount, random);
-        ScoreNetworkFit.Train(network, train, new ScoreNetworkOptions(), random);
-        return new PredictThenOptimiseRouter(Name, new NetworkScorePredictor(network, train, context.Encoder), context.Scale);
-    }
+    public IRouter Train(TrainingContext context) =>
+        ScoreNetworkFit.TrainRouter(Name, context, (inputs, models, random) => new FactorisationScoreNetwork(inputs, dimension, models, random));
 }

@@ -1,3 +1,5 @@
+using Dial.Learning.Neural;
+
 namespace Dial.Learning.Baselines;
 
 /// <summary>Predicts scores with a trained <see cref="IScoreNetwork"/> and costs as each model's mean training cost.</summary>
@@ -13,7 +15,7 @@ internal sealed class NetworkScorePredictor(IScoreNetwork network, TrainingSet t
         network.Logits(prompt.Features(encoder), logits);
         for (var m = 0; m < logits.Length; m++)
         {
-            score[m] = ScoreNetworkFit.Sigmoid(logits[m]);
+            score[m] = Activation.Sigmoid(logits[m]);
             cost[m] = _meanCost[m];
         }
     }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Dial.Learning.Neural;
 
 namespace Dial.Learning.Baselines;
 
@@ -19,7 +20,18 @@ internal sealed record ScoreNetworkOptions(
 /// </summary>
 internal static class ScoreNetworkFit
 {
-    private const float Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-8f;
+    /// <summary>
+    /// A predict-then-optimise router over a network built by <paramref name="create"/> (inputs, models, random)
+    /// and fitted on the context's train split with the default options.
+    /// </summary>
+    public static IRouter TrainRouter(string name, TrainingContext context, Func<int, int, Random, IScoreNetwork> create)
+    {
+        var train = TrainingSet.Of(context);
+        var random = new Random(context.Seed);
+        var network = create(context.Encoder.Dimension, train.ModelCount, random);
+        Train(network, train, new ScoreNetworkOptions(), random);
+        return new PredictThenOptimiseRouter(name, new NetworkScorePredictor(network, train, context.Encoder), context.Scale);
+    }
 
     public static void Train(IScoreNetwork network, TrainingSet train, ScoreNetworkOptions options, Random random)
     {
@@ -31,53 +43,44 @@ internal static class ScoreNetworkFit
         var targets = Enumerable.Range(0, train.PromptCount)
             .Select(p => Enumerable.Range(0, train.ModelCount).Select(m => train.Score(p, m)).ToArray()).ToArray();
 
-        var parameters = network.Parameters;
-        var gradient = new float[parameters.Length];
-        var moment1 = new float[parameters.Length];
-        var moment2 = new float[parameters.Length];
-        var best = (float[])parameters.Clone();
-        var bestLoss = validationCount > 0 ? Loss(network, train.Features, targets, validation, 0, null) : double.PositiveInfinity;
-        var step = 0;
+        // The L2 penalty is part of the loss (its gradient is checked with the rest), so Adam decays nothing itself.
+        var adam = new Adam(network.Parameters, options.LearningRate);
+        var best = network.Parameters.Select(p => (float[])p.Value.Clone()).ToArray();
+        var bestLoss = validationCount > 0 ? Loss(network, train.Features, targets, validation, 0, withGradient: false) : double.PositiveInfinity;
         for (var epoch = 0; epoch < options.Epochs; epoch++)
         {
             random.Shuffle(fit);
             for (var start = 0; start < fit.Length; start += options.BatchSize)
             {
                 var batch = fit.AsSpan(start, Math.Min(options.BatchSize, fit.Length - start));
-                Loss(network, train.Features, targets, batch, options.L2, gradient);
-                step++;
-                var lr = options.LearningRate * MathF.Sqrt(1 - MathF.Pow(Beta2, step)) / (1 - MathF.Pow(Beta1, step));
-                for (var i = 0; i < parameters.Length; i++)
-                {
-                    var g = gradient[i];
-                    moment1[i] = Beta1 * moment1[i] + (1 - Beta1) * g;
-                    moment2[i] = Beta2 * moment2[i] + (1 - Beta2) * g * g;
-                    parameters[i] -= lr * moment1[i] / (MathF.Sqrt(moment2[i]) + Epsilon);
-                }
+                Loss(network, train.Features, targets, batch, options.L2, withGradient: true);
+                adam.Step();
             }
             if (validationCount == 0) continue;
-            var loss = Loss(network, train.Features, targets, validation, 0, null);
+            var loss = Loss(network, train.Features, targets, validation, 0, withGradient: false);
             if (loss < bestLoss)
             {
                 bestLoss = loss;
-                Array.Copy(parameters, best, parameters.Length);
+                CopyValues(network.Parameters, best);
             }
         }
-        if (validationCount > 0) Array.Copy(best, parameters, parameters.Length);
+        if (validationCount > 0)
+            for (var i = 0; i < best.Length; i++) Array.Copy(best[i], network.Parameters[i].Value, best[i].Length);
     }
 
     /// <summary>
     /// The training objective on the given prompts: mean cross-entropy over their observed cells plus
-    /// l2/2 · Σ w² over the penalised weights. When <paramref name="gradient"/> is given it is overwritten with the
-    /// objective's gradient.
+    /// l2/2 · Σ w² over the penalised weights. With <paramref name="withGradient"/> each parameter's gradient is
+    /// overwritten with the objective's gradient.
     /// </summary>
-    public static double Loss(IScoreNetwork network, float[][] features, double[][] targets, ReadOnlySpan<int> prompts, float l2, float[]? gradient)
+    public static double Loss(IScoreNetwork network, float[][] features, double[][] targets, ReadOnlySpan<int> prompts, float l2, bool withGradient)
     {
         var cells = 0;
         foreach (var p in prompts)
             foreach (var y in targets[p])
                 if (!double.IsNaN(y)) cells++;
-        gradient?.AsSpan().Clear();
+        if (withGradient)
+            foreach (var parameter in network.Parameters) parameter.ZeroGradient();
         var logits = new float[network.ModelCount];
         var logitGradient = new float[network.ModelCount];
         double loss = 0;
@@ -95,26 +98,22 @@ internal static class ScoreNetworkFit
                 double z = logits[m];
                 // softplus(z) - y·z, written so that exp never overflows.
                 loss += Math.Max(z, 0) - y * z + Math.Log(1 + Math.Exp(-Math.Abs(z)));
-                logitGradient[m] = (float)((Sigmoid(z) - y) / cells);
+                logitGradient[m] = (float)((Activation.Sigmoid(z) - y) / cells);
             }
-            if (gradient is not null) network.Backward(features[p], logitGradient, gradient);
+            if (withGradient) network.Backward(features[p], logitGradient);
         }
         loss = cells > 0 ? loss / cells : 0;
         if (l2 > 0)
-            foreach (var range in network.PenalisedRanges)
+            foreach (var w in network.PenalisedParameters)
             {
-                var w = network.Parameters.AsSpan(range);
-                loss += 0.5 * l2 * TensorPrimitives.SumOfSquares(w);
-                if (gradient is not null) TensorPrimitives.MultiplyAdd(w, l2, gradient.AsSpan(range), gradient.AsSpan(range));
+                loss += 0.5 * l2 * TensorPrimitives.SumOfSquares<float>(w.Value);
+                if (withGradient) TensorPrimitives.MultiplyAdd(w.Value, l2, w.Gradient, w.Gradient);
             }
         return loss;
     }
 
-    public static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
-
-    /// <summary>Uniform initial weights in [-limit, limit].</summary>
-    public static void FillUniform(Span<float> weights, double limit, Random random)
+    private static void CopyValues(IReadOnlyList<Parameter> parameters, float[][] into)
     {
-        for (var i = 0; i < weights.Length; i++) weights[i] = (float)((random.NextDouble() * 2 - 1) * limit);
+        for (var i = 0; i < into.Length; i++) Array.Copy(parameters[i].Value, into[i], into[i].Length);
     }
 }

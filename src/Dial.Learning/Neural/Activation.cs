@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Dial.Learning.Neural;
 
 /// <summary>Element-wise non-linearities with their backward passes written against the forward output.</summary>
@@ -12,6 +14,14 @@ public static class Activation
     public static void ReluBackward(ReadOnlySpan<float> y, Span<float> grad)
     {
         for (var i = 0; i < y.Length; i++) if (y[i] <= 0) grad[i] = 0;
+    }
+
+    public static void Tanh(Span<float> x) => TensorPrimitives.Tanh(x, x);
+
+    /// <summary>Turns dL/dy into dL/dx in place, given the tanh's output y: tanh' = 1 - y².</summary>
+    public static void TanhBackward(ReadOnlySpan<float> y, Span<float> grad)
+    {
+        for (var i = 0; i < y.Length; i++) grad[i] *= 1 - y[i] * y[i];
     }
 
     public static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));

@@ -8,10 +8,19 @@ namespace Dial.Learning.Neural;
 /// </summary>
 public sealed class Dense
 {
+    /// <summary>A layer with Glorot-uniform weights and zero biases.</summary>
     public Dense(string name, int inputs, int outputs, Random random)
+        : this(new Parameter(name + ".weight", outputs, inputs).InitGlorot(random), new Parameter(name + ".bias", outputs, 1))
     {
-        Weight = new Parameter(name + ".weight", outputs, inputs).InitGlorot(random);
-        Bias = new Parameter(name + ".bias", outputs, 1);
+    }
+
+    /// <summary>A layer over weights initialised by the caller (outputs x inputs) and a bias (outputs x 1).</summary>
+    public Dense(Parameter weight, Parameter bias)
+    {
+        if (bias.Rows != weight.Rows || bias.Cols != 1)
+            throw new ArgumentException($"bias '{bias.Name}' is {bias.Rows}x{bias.Cols}, expected {weight.Rows}x1 for weight '{weight.Name}'");
+        Weight = weight;
+        Bias = bias;
     }
 
     public Parameter Weight { get; }

@@ -32,7 +32,12 @@ public sealed class Parameter
     /// <summary>Glorot-uniform initialisation: keeps activations' variance steady through layers at the start of training.</summary>
     public Parameter InitGlorot(Random random)
     {
-        var limit = MathF.Sqrt(6f / (Rows + Cols));
+        return InitUniform(random, MathF.Sqrt(6f / (Rows + Cols)));
+    }
+
+    /// <summary>Uniform initial values in [-limit, limit].</summary>
+    public Parameter InitUniform(Random random, float limit)
+    {
         for (var i = 0; i < Value.Length; i++) Value[i] = (float)(random.NextDouble() * 2 - 1) * limit;
         return this;
     }

@@ -24,6 +24,11 @@ public sealed class EpsilonGreedyRouter : LinearBanditRouter
 
     public override double Exploration => Epsilon;
 
+    /// <summary>At epsilon 0 it never explores: a greedy per-model ridge router on the bandit's features, named as such.</summary>
+    public const string GreedyName = "bandit-ridge";
+
+    public override string Name => Epsilon == 0 ? Windowed(GreedyName) : base.Name;
+
     internal override RoutingDecision Decide(ArmPrediction[] predictions, ref DecisionRandom random)
     {
         var scores = predictions.Select(p => new CandidateScore(p.Model.Name, p.Utility, p.Quality, p.CostUsd)).ToArray();

@@ -40,7 +40,9 @@ public abstract class LinearBanditRouter : IOnlineLearner
     /// <summary>The kind's own exploration parameter (alpha, posterior scale or epsilon), stored in snapshots.</summary>
     public abstract double Exploration { get; }
 
-    public string Name => Options.Window > 0 ? $"{Kind}-w{Options.Window}" : Kind;
+    public virtual string Name => Windowed(Kind);
+
+    protected string Windowed(string name) => Options.Window > 0 ? $"{name}-w{Options.Window}" : name;
 
     public PcaEncoder Features { get; }
 

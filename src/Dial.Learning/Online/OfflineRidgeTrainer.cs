@@ -11,7 +11,8 @@ namespace Dial.Learning.Online;
 public sealed class OfflineRidgeTrainer(string kind = EpsilonGreedyRouter.KindName, double? exploration = 0, int components = 16, BanditOptions? options = null)
     : IRouterTrainer
 {
-    public string Name => kind == EpsilonGreedyRouter.KindName && exploration == 0 ? "ridge" : $"{kind}-warm";
+    /// <summary>Not "ridge": that is the catalog's predict-then-optimise ridge router on the full TF-IDF features.</summary>
+    public string Name => kind == EpsilonGreedyRouter.KindName && exploration == 0 ? EpsilonGreedyRouter.GreedyName : $"{kind}-warm";
 
     public IRouter Train(TrainingContext context) => Fit(context);
 

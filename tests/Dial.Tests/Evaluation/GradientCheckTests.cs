@@ -17,7 +17,8 @@ public sealed class GradientCheckTests
         var random = new Random(11);
         var network = create(random);
         // Non-zero biases, so their gradients are checked away from the symmetric start.
-        for (var i = 0; i < network.Parameters.Length; i++) network.Parameters[i] += (float)(random.NextDouble() - 0.5) * 0.2f;
+        foreach (var parameter in network.Parameters)
+            for (var i = 0; i < parameter.Value.Length; i++) parameter.Value[i] += (float)(random.NextDouble() - 0.5) * 0.2f;
         var features = Enumerable.Range(0, 5).Select(_ => Enumerable.Range(0, 6).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()).ToArray();
         double[][] targets =
         [
@@ -25,21 +26,24 @@ public sealed class GradientCheckTests
         ];
         int[] prompts = [0, 1, 2, 3, 4];
         const float l2 = 0.05f;
-        var gradient = new float[network.Parameters.Length];
-        ScoreNetworkFit.Loss(network, features, targets, prompts, l2, gradient);
+        ScoreNetworkFit.Loss(network, features, targets, prompts, l2, withGradient: true);
 
         const float step = 1e-2f;
-        for (var i = 0; i < network.Parameters.Length; i++)
+        foreach (var parameter in network.Parameters)
         {
-            var original = network.Parameters[i];
-            network.Parameters[i] = original + step;
-            var up = ScoreNetworkFit.Loss(network, features, targets, prompts, l2, null);
-            network.Parameters[i] = original - step;
-            var down = ScoreNetworkFit.Loss(network, features, targets, prompts, l2, null);
-            network.Parameters[i] = original;
-            var numeric = (up - down) / (2 * step);
-            Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-4 + 1e-2 * Math.Abs(numeric),
-                $"parameter {i}: analytic {gradient[i]}, finite difference {numeric}");
+            var gradient = (float[])parameter.Gradient.Clone();
+            for (var i = 0; i < parameter.Value.Length; i++)
+            {
+                var original = parameter.Value[i];
+                parameter.Value[i] = original + step;
+                var up = ScoreNetworkFit.Loss(network, features, targets, prompts, l2, withGradient: false);
+                parameter.Value[i] = original - step;
+                var down = ScoreNetworkFit.Loss(network, features, targets, prompts, l2, withGradient: false);
+                parameter.Value[i] = original;
+                var numeric = (up - down) / (2 * step);
+                Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-4 + 1e-2 * Math.Abs(numeric),
+                    $"{parameter.Name}[{i}]: analytic {gradient[i]}, finite difference {numeric}");
+            }
         }
     }
 }
