@@ -23,9 +23,13 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout instead of the table" };
         var output = new Option<string?>("--out") { Description = "Write index.html, pareto.png and results.json to this folder" };
         var seed = new Option<int>("--seed") { Description = "Seeds training, the random row and the bootstrap", DefaultValueFactory = _ => 1 };
+        var validation = new Option<double?>("--validation")
+        {
+            Description = "Evaluate on this fraction of the train split, held out by --seed, instead of the test split (for choosing settings without touching test)",
+        };
         var command = new Command("eval", "Evaluate routers on a routing table's test split: Pareto curves, savings, AUC")
         {
-            data, models, routers, json, output, seed,
+            data, models, routers, json, output, seed, validation,
         };
         command.SetAction(parse =>
         {
@@ -41,6 +45,11 @@ internal static class EvalCommand
             var load = clock.Elapsed.TotalSeconds;
             stderr.WriteLine($"load: {load:F2} s ({table.PromptCount} prompts, {table.ModelCount} models)");
             foreach (var w in table.Warnings) stderr.WriteLine($"warning: {w}");
+            if (parse.GetValue(validation) is { } fraction)
+            {
+                table = ValidationSplit.Of(table, fraction, parse.GetValue(seed));
+                stderr.WriteLine($"validation: {table.Where(Split.Test).PromptCount} of {table.PromptCount} train prompts held out (seed {parse.GetValue(seed)}); the test split is not used");
+            }
 
             var result = EvaluationHarness.Run(table, trainers, new EvaluationOptions(Seed: parse.GetValue(seed)), stderr);
             result = result with { Timing = result.Timing with { LoadSeconds = load } };
