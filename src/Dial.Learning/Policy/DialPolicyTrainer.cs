@@ -30,7 +30,10 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
         if (_options.EnsembleSize == 1) return TrainPolicy(context);
         // One encoder for every member, so a prompt is featurised (and cached) once per decision, not once per member.
         var shared = context with { Encoder = PolicyEncoder(context) };
-        return new DialEnsemble(Name, Enumerable.Range(0, _options.EnsembleSize).Select(i => TrainPolicy(shared with { Seed = MemberSeed(context.Seed, i) })).ToArray());
+        // Members are independent (each has its own seed and parameters), so they train in parallel and the result is the same in any order.
+        var members = new DialPolicy[_options.EnsembleSize];
+        Parallel.For(0, members.Length, i => members[i] = TrainPolicy(shared with { Seed = MemberSeed(context.Seed, i) }));
+        return new DialEnsemble(Name, members);
     }
 
     /// <summary>The context's encoder, or one of <see cref="PolicyOptions.FeatureDimension"/> fitted on the training prompts.</summary>
