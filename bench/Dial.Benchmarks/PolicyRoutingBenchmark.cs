@@ -15,6 +15,7 @@ namespace Dial.Benchmarks;
 public class PolicyRoutingBenchmark
 {
     private DialPolicy _policy = null!;
+    private IRouter _ensemble = null!;
     private RoutingRequest[] _requests = null!;
     private int _next;
 
@@ -25,10 +26,17 @@ public class PolicyRoutingBenchmark
         var train = table.Where(Split.Train);
         var context = new TrainingContext(train, HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text)), RewardScaleCalibration.Calibrate(train));
         // Decision cost does not depend on how well the policy is trained, only on its shape.
-        _policy = new DialPolicyTrainer(Feedback.Bandit, new PolicyOptions { Epochs = 1, WarmStartEpochs = 1 }).TrainPolicy(context);
+        var options = new PolicyOptions { Epochs = 1, WarmStartEpochs = 1 };
+        _policy = new DialPolicyTrainer(Feedback.Bandit, options with { EnsembleSize = 1 }).TrainPolicy(context);
+        // The router 'dial eval' measures: the default ensemble, sharing one encoder.
+        _ensemble = new DialPolicyTrainer(Feedback.Bandit, options).Train(context);
         var test = table.Where(Split.Test);
         _requests = test.Prompts.Take(64).Select((p, i) => new RoutingRequest(new Prompt(p.Text), Preference.FromCostWeight(i / 64.0 * 0.3), table.Models)).ToArray();
-        foreach (var r in _requests) r.Prompt.Features(_policy.Encoder);
+        foreach (var r in _requests)
+        {
+            r.Prompt.Features(_policy.Encoder);
+            r.Prompt.Features(((DialEnsemble)_ensemble).Members[0].Encoder);
+        }
     }
 
     [Benchmark(Description = "route one prompt over 11 candidates, features cached")]
@@ -37,6 +45,14 @@ public class PolicyRoutingBenchmark
         var request = _requests[_next];
         _next = (_next + 1) % _requests.Length;
         return _policy.Route(request);
+    }
+
+    [Benchmark(Description = "default ensemble: route one prompt over 11 candidates, features cached")]
+    public RoutingDecision RouteEnsemble()
+    {
+        var request = _requests[_next];
+        _next = (_next + 1) % _requests.Length;
+        return _ensemble.Route(request);
     }
 
     private static string FindData(string file)

@@ -27,9 +27,13 @@ internal static class EvalCommand
         var trainFile = new Option<string?>("--train") { Description = "Train on this table's train split instead of --data's (needs --test)" };
         var testFile = new Option<string?>("--test") { Description = "Route this table's test split over its models (with --train); its train split is the onboarding quiz pool" };
         var budget = new Option<int?>("--onboard-budget") { Description = $"With --train/--test: onboard models the training table lacks from at most N prompts of the test table's train split; only {OnboardingDialTrainer.RouterName} (the default then) can route them" };
+        var validation = new Option<double?>("--validation")
+        {
+            Description = "Evaluate on this fraction of the train split, held out by --seed, instead of the test split (for choosing settings without touching test)",
+        };
         var command = new Command("eval", "Evaluate routers on a routing table's test split: Pareto curves, savings, AUC")
         {
-            data, models, routers, json, output, seed, trainFile, testFile, budget,
+            data, models, routers, json, output, seed, trainFile, testFile, budget, validation,
         };
         command.SetAction(parse =>
         {
@@ -45,6 +49,7 @@ internal static class EvalCommand
             {
                 if (parse.GetValue(data) is not null) throw new ArgumentException("give either --data FILE or --train FILE --test FILE, not both");
                 if (parse.GetValue(models) is not null) throw new ArgumentException("--models applies to --data; with --train/--test each table's cards are read from NAME.models.json beside it");
+                if (parse.GetValue(validation) is not null) throw new ArgumentException("--validation applies to --data; with --train/--test the test table's test split is routed");
                 var testPath = parse.GetValue(testFile) ?? throw new ArgumentException("--train needs --test FILE: the table whose test split is routed");
                 var trainTable = Read(trainPath, null, stderr);
                 var testTable = Read(testPath, null, stderr);
@@ -58,6 +63,11 @@ internal static class EvalCommand
                 if (parse.GetValue(budget) is not null) throw new ArgumentException("--onboard-budget needs --train FILE --test FILE: models are onboarded when the test table has models the training table lacks");
                 var table = Read(parse.GetValue(data) ?? FindBundledData(), parse.GetValue(models), stderr);
                 load = clock.Elapsed.TotalSeconds;
+                if (parse.GetValue(validation) is { } fraction)
+                {
+                    table = ValidationSplit.Of(table, fraction, parse.GetValue(seed));
+                    stderr.WriteLine($"validation: {table.Where(Split.Test).PromptCount} of {table.PromptCount} train prompts held out (seed {parse.GetValue(seed)}); the test split is not used");
+                }
                 result = EvaluationHarness.Run(table, names is null ? RouterCatalog.All : RouterCatalog.Select(names), options, stderr);
             }
             result = result with { Timing = result.Timing with { LoadSeconds = load } };

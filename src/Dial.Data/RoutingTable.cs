@@ -92,6 +92,14 @@ public sealed class RoutingTable
         return new RoutingTable(Source, Models, rows.Select(r => Prompts[r]).ToArray(), score, cost, tokens, response, Warnings);
     }
 
+    /// <summary>The same table with each prompt's split replaced (one split per prompt, in prompt order).</summary>
+    public RoutingTable WithSplits(IReadOnlyList<Split> splits)
+    {
+        if (splits.Count != PromptCount) throw new ArgumentException($"{Source}: {splits.Count} splits given for {PromptCount} prompts");
+        var prompts = Prompts.Select((p, i) => p with { Split = splits[i] }).ToArray();
+        return new RoutingTable(Source, Models, prompts, _score, _cost, _outputTokens, _response, Warnings);
+    }
+
     /// <summary>A table restricted to the named models, in the given order.</summary>
     public RoutingTable SelectModels(IEnumerable<string> names)
     {

@@ -1,4 +1,5 @@
 using Dial.Data;
+using Dial.Features;
 using Dial.Learning.Neural;
 
 namespace Dial.Learning.Policy;
@@ -22,7 +23,27 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
 
     public string Name => feedback == Feedback.Bandit ? BanditName : FullName;
 
-    public IRouter Train(TrainingContext context) => TrainPolicy(context);
+    /// <summary>One policy, or with <see cref="PolicyOptions.EnsembleSize"/> above one an ensemble of policies from different seeds.</summary>
+    public IRouter Train(TrainingContext context)
+    {
+        _options.Validate();
+        if (_options.EnsembleSize == 1) return TrainPolicy(context);
+        // One encoder for every member, so a prompt is featurised (and cached) once per decision, not once per member.
+        var shared = context with { Encoder = PolicyEncoder(context) };
+        // Members are independent (each has its own seed and parameters), so they train in parallel and the result is the same in any order.
+        var members = new DialPolicy[_options.EnsembleSize];
+        Parallel.For(0, members.Length, i => members[i] = TrainPolicy(shared with { Seed = MemberSeed(context.Seed, i) }));
+        return new DialEnsemble(Name, members);
+    }
+
+    /// <summary>The context's encoder, or one of <see cref="PolicyOptions.FeatureDimension"/> fitted on the training prompts.</summary>
+    private IPromptEncoder PolicyEncoder(TrainingContext context) =>
+        _options.FeatureDimension is { } dimension && dimension != context.Encoder.Dimension
+            ? HashedTfidfEncoder.Fit(context.Train.Prompts.Select(p => p.Text), dimension)
+            : context.Encoder;
+
+    /// <summary>Member i's seed; member 0 keeps the context's seed, so it is the policy <see cref="TrainPolicy"/> gives.</summary>
+    public static int MemberSeed(int seed, int member) => unchecked(seed + member * 1_000_003);
 
     public DialPolicy TrainPolicy(TrainingContext context)
     {
@@ -35,7 +56,8 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
         var describer = _options.Identities is { } identities
             ? CandidateDescriber.FromIdentities(identities, names)
             : CandidateDescriber.Learned(names, _options.EmbeddingDimension, random);
-        var network = new PolicyNetwork(context.Encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random);
+        var encoder = PolicyEncoder(context);
+        var network = new PolicyNetwork(encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random);
         var baseline = new RewardBaseline(_options.Hidden, BaselineHidden, random);
         IEnumerable<Parameter> trained = [.. network.Parameters, .. baseline.Parameters];
         if (describer.Trainable) trained = trained.Append(describer.Vectors);
@@ -47,7 +69,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
         var logLength = new float[table.PromptCount];
         foreach (var p in prompts)
         {
-            features[p] = context.Encoder.Encode(table.Prompts[p].Text);
+            features[p] = encoder.Encode(table.Prompts[p].Text);
             logLength[p] = DialPolicy.LogLength(table.Prompts[p].Text);
         }
         var latency = models.Select(m => DialPolicy.NormalizedLatency(m, scale)).ToArray();
@@ -116,7 +138,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
             }
         }
         if (episodes % _options.BatchSize != 0) adam.Step(1f / (episodes % _options.BatchSize));
-        return new DialPolicy(Name, context.Encoder, scale, network, describer, models);
+        return new DialPolicy(Name, encoder, scale, network, describer, models);
     }
 
     /// <summary>

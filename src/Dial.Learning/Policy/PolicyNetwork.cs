@@ -57,7 +57,7 @@ public sealed class PolicyNetwork
     {
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         pass.LogLength = logLength;
-        Prompt.Forward(features, pass.Projection);
+        Project(features, pass.Projection);
         var beta = Beta;
         Span<float> output = stackalloc float[1];
         for (var k = 0; k < pass.Count; k++)
@@ -77,6 +77,24 @@ public sealed class PolicyNetwork
             pass.Logit[k] = beta * pass.Utility[k];
         }
         Activation.Softmax(pass.Logit.AsSpan(0, pass.Count), pass.Probability.AsSpan(0, pass.Count));
+    }
+
+    /// <summary>
+    /// W_x x + b over the non-zero features only: a TF-IDF vector has a few dozen non-zero entries out of
+    /// thousands, so the projection that dominates a decision's cost shrinks by that ratio.
+    /// </summary>
+    private void Project(ReadOnlySpan<float> features, Span<float> projection)
+    {
+        Span<int> nonZero = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
+        var count = NonZero(features, nonZero);
+        var weight = Prompt.Weight;
+        for (var i = 0; i < projection.Length; i++)
+        {
+            var row = weight.Row(i);
+            var sum = Prompt.Bias.Value[i];
+            for (var n = 0; n < count; n++) sum += row[nonZero[n]] * features[nonZero[n]];
+            projection[i] = sum;
+        }
     }
 
     /// <summary>
@@ -141,6 +159,29 @@ public sealed class PolicyNetwork
                 TensorPrimitives.Add(dDescriptor, dCostInput.AsSpan(0, Descriptor), dDescriptor);
             }
         }
-        Prompt.Backward(features, dProjection, Span<float>.Empty);
+        ProjectBackward(features, dProjection);
+    }
+
+    /// <summary>dL/dW_x = dProjection xᵀ and dL/db = dProjection, touching only the non-zero features' columns.</summary>
+    private void ProjectBackward(ReadOnlySpan<float> features, ReadOnlySpan<float> dProjection)
+    {
+        Span<int> nonZero = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
+        var count = NonZero(features, nonZero);
+        for (var i = 0; i < dProjection.Length; i++)
+        {
+            var g = dProjection[i];
+            if (g == 0) continue;
+            Prompt.Bias.Gradient[i] += g;
+            var gradRow = Prompt.Weight.GradientRow(i);
+            for (var n = 0; n < count; n++) gradRow[nonZero[n]] += g * features[nonZero[n]];
+        }
+    }
+
+    private static int NonZero(ReadOnlySpan<float> features, Span<int> indices)
+    {
+        var count = 0;
+        for (var j = 0; j < features.Length; j++)
+            if (features[j] != 0) indices[count++] = j;
+        return count;
     }
 }

@@ -10,6 +10,18 @@ public sealed record PolicyOptions
     /// <summary>Leading epochs that fit q̂ and ĉ on one uniformly drawn arm per prompt (all arms with full feedback) before the policy acts.</summary>
     public int WarmStartEpochs { get; init; } = 5;
 
+    /// <summary>
+    /// Policies (seeds) in the ensemble <see cref="DialPolicyTrainer.Train"/> returns; 1 is a single policy.
+    /// <see cref="DialPolicyTrainer.TrainPolicy"/> always trains one.
+    /// </summary>
+    public int EnsembleSize { get; init; } = 3;
+
+    /// <summary>
+    /// Length of the policy's own hashed TF-IDF features, fitted on the training prompts; null uses the
+    /// context's encoder. Fewer collisions between words help q̂ tell prompts apart.
+    /// </summary>
+    public int? FeatureDimension { get; init; } = 4096;
+
     public int Hidden { get; init; } = 64;
 
     /// <summary>Length of the learned per-model embedding, when no identities are given.</summary>
@@ -44,6 +56,8 @@ public sealed record PolicyOptions
     {
         if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be positive");
         if (WarmStartEpochs < 0 || WarmStartEpochs > Epochs) throw new ArgumentOutOfRangeException(nameof(WarmStartEpochs), WarmStartEpochs, "warm-start epochs must be between 0 and the number of epochs");
+        if (EnsembleSize <= 0) throw new ArgumentOutOfRangeException(nameof(EnsembleSize), EnsembleSize, "an ensemble needs at least one policy");
+        if (FeatureDimension is <= 0) throw new ArgumentOutOfRangeException(nameof(FeatureDimension), FeatureDimension, "the feature dimension must be positive");
         if (Hidden <= 0 || EmbeddingDimension <= 0 || BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(Hidden), "hidden size, embedding dimension and batch size must be positive");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
         if (!(KeepProbability is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(KeepProbability), KeepProbability, "keep probability must be in (0, 1]");

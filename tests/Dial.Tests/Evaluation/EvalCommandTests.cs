@@ -27,6 +27,18 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void ValidationEvaluatesOnAHeldOutSliceOfTrain()
+    {
+        // 120 prompts, 96 of them train: a quarter of those (24) is the validation slice; the 24 test prompts stay unused.
+        var (exit, stdout, stderr) = Run("eval", "--data", WriteTable(), "--routers", "knn", "--json", "--validation", "0.25");
+        Assert.Equal(0, exit);
+        Assert.Contains("24 of 96 train prompts held out", stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal(72, doc.RootElement.GetProperty("train_prompts").GetInt32());
+        Assert.Equal(24, doc.RootElement.GetProperty("test_prompts").GetInt32());
+    }
+
+    [Fact]
     public void JsonIsOneDocumentWithTheDocumentedShape()
     {
         var (exit, stdout, stderr) = Run("eval", "--data", WriteTable(), "--routers", "knn,ridge", "--json", "--seed", "3");

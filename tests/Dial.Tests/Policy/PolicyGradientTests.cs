@@ -26,8 +26,9 @@ public sealed class PolicyGradientTests
 
     private sealed class Setup
     {
-        public Setup()
+        public Setup(float[]? features = null)
         {
+            Input = features ?? X;
             var random = new Random(11);
             Describer = CandidateDescriber.Learned(Cards.Select(c => c.Name).ToArray(), 3, random);
             Network = new PolicyNetwork(Features, Describer.Dimension, 6, 4f, random);
@@ -36,6 +37,8 @@ public sealed class PolicyGradientTests
             Pass = new PolicyPass(Network, Candidates);
             Objective = new PolicyObjective(new PolicyOptions { EntropyWeight = 0.05f, QualityLossWeight = 0.7f, CostLossWeight = 0.3f }, Candidates);
         }
+
+        public float[] Input { get; }
 
         public CandidateDescriber Describer { get; }
 
@@ -55,7 +58,7 @@ public sealed class PolicyGradientTests
                 Describer.Describe(Cards[k], Pass.Descriptor(k));
                 Pass.Latency[k] = k * 0.25f;
             }
-            Network.Forward(Pass, X, 0.7f);
+            Network.Forward(Pass, Input, 0.7f);
         }
 
         public void Check(Func<bool, double> objective)
@@ -83,6 +86,18 @@ public sealed class PolicyGradientTests
     {
         var s = new Setup();
         s.Check(backward => s.Objective.Bandit(s.Network, s.Pass, X, action: 2, advantage: 0.35f, Scores[2], CostUnits[2], backward));
+    }
+
+    [Fact]
+    public void SparsePromptFeaturesGetTheirGradientAndZeroFeaturesNone()
+    {
+        // TF-IDF vectors are mostly zeros; the projection and its gradient skip them, which must change nothing.
+        var sparse = X.Select((x, i) => i % 3 == 1 ? 0f : x).ToArray();
+        var s = new Setup(sparse);
+        s.Check(backward => s.Objective.Bandit(s.Network, s.Pass, sparse, action: 1, advantage: -0.2f, Scores[1], CostUnits[1], backward));
+        for (var i = 0; i < s.Network.Hidden; i++)
+            Assert.Equal(0f, s.Network.Prompt.Weight.GradientRow(i)[1]);
+        Assert.Contains(s.Network.Prompt.Weight.Gradient, g => g != 0);
     }
 
     [Fact]

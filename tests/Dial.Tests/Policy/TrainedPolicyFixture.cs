@@ -8,7 +8,7 @@ namespace Dial.Tests.Policy;
 /// <summary>A small policy trained once on a slice of RouterBench's train split, shared by the behaviour tests.</summary>
 public sealed class TrainedPolicyFixture
 {
-    public static readonly PolicyOptions SmallOptions = new() { Epochs = 4, WarmStartEpochs = 2, Hidden = 16, EmbeddingDimension = 4 };
+    public static readonly PolicyOptions SmallOptions = new() { Epochs = 4, WarmStartEpochs = 2, Hidden = 16, EmbeddingDimension = 4, EnsembleSize = 1, FeatureDimension = null };
 
     public TrainedPolicyFixture()
     {

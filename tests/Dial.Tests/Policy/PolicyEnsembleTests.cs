@@ -1,0 +1,106 @@
+using Dial.Features;
+using Dial.Learning;
+using Dial.Learning.Policy;
+
+namespace Dial.Tests.Policy;
+
+public sealed class PolicyEnsembleTests(TrainedPolicyFixture fixture) : IClassFixture<TrainedPolicyFixture>
+{
+    private static readonly PolicyOptions Tiny = TrainedPolicyFixture.SmallOptions with { Epochs = 2, WarmStartEpochs = 1 };
+
+    private TrainingContext SmallContext => fixture.Context with { Train = fixture.Train.SelectPrompts(Enumerable.Range(0, 150)) };
+
+    private DialEnsemble Ensemble(int size) =>
+        Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, Tiny with { EnsembleSize = size }).Train(SmallContext));
+
+    [Fact]
+    public void EachCandidatesPredictionsAreTheMembersMeans()
+    {
+        var ensemble = Ensemble(3);
+        Assert.Equal(3, ensemble.Members.Count);
+        Assert.Equal("dial", ensemble.Name);
+        var request = new RoutingRequest(fixture.Prompts[0], Preference.FromCostWeight(0.05), fixture.Models);
+        var decision = ensemble.Route(request);
+        var members = ensemble.Members.Select(m => m.Route(request)).ToArray();
+        foreach (var c in decision.Candidates)
+        {
+            Assert.Equal(members.Average(d => d.Candidates.Single(x => x.Model == c.Model).ExpectedQuality!.Value), c.ExpectedQuality!.Value, 5);
+            Assert.Equal(members.Average(d => d.Candidates.Single(x => x.Model == c.Model).ExpectedCostUsd!.Value), c.ExpectedCostUsd!.Value, 9);
+        }
+        Assert.Equal(decision.Candidates.Max(c => c.Utility), decision.Chosen.Utility);
+        Assert.Equal(1.0, decision.Candidates.Sum(c => c.Probability!.Value), 4);
+    }
+
+    [Fact]
+    public void MemberZeroIsThePolicyTrainedWithTheContextsSeedAndMembersDiffer()
+    {
+        var ensemble = Ensemble(2);
+        var single = new DialPolicyTrainer(Feedback.Bandit, Tiny).TrainPolicy(SmallContext);
+        Assert.Equal(single.Network.Quality.Weight.Value, ensemble.Members[0].Network.Quality.Weight.Value);
+        Assert.NotEqual(ensemble.Members[0].Network.Quality.Weight.Value, ensemble.Members[1].Network.Quality.Weight.Value);
+        Assert.IsType<DialPolicy>(new DialPolicyTrainer(Feedback.Bandit, Tiny).Train(SmallContext));
+    }
+
+    [Fact]
+    public void TheEnsembleDialIsMonotoneAndIndependentOfCandidateOrder()
+    {
+        var ensemble = Ensemble(3);
+        var random = new Random(4);
+        foreach (var prompt in fixture.Prompts.Take(30))
+        {
+            var previous = double.PositiveInfinity;
+            for (var i = 0; i <= 20; i++)
+            {
+                var cost = ensemble.Route(new RoutingRequest(prompt, Preference.FromCostWeight(i / 20.0), fixture.Models)).Chosen.ExpectedCostUsd!.Value;
+                Assert.True(cost <= previous, $"expected cost rose from {previous} to {cost} at cost weight {i / 20.0}");
+                previous = cost;
+            }
+            var shuffled = fixture.Models.ToArray();
+            random.Shuffle(shuffled);
+            var w = Preference.FromCostWeight(random.NextDouble() * 0.2);
+            var original = ensemble.Route(new RoutingRequest(prompt, w, fixture.Models));
+            var reordered = ensemble.Route(new RoutingRequest(prompt, w, shuffled));
+            Assert.Equal(original.Model, reordered.Model);
+            var reduced = ensemble.Route(new RoutingRequest(prompt, w, fixture.Models.Where(m => m.Name != original.Model).ToArray()));
+            var (a, b) = (reduced.Candidates[0], reduced.Candidates[1]);
+            var before = original.Candidates.Single(c => c.Model == a.Model).Probability!.Value / original.Candidates.Single(c => c.Model == b.Model).Probability!.Value;
+            Assert.Equal(1.0, a.Probability!.Value / b.Probability!.Value / before, 3);
+        }
+    }
+
+    [Fact]
+    public void APolicyCanHaveItsOwnFeatureDimension()
+    {
+        var policy = new DialPolicyTrainer(Feedback.Bandit, Tiny with { FeatureDimension = 512 }).TrainPolicy(SmallContext);
+        Assert.Equal(512, policy.Encoder.Dimension);
+        Assert.Equal(512, policy.Network.Features);
+        Assert.NotSame(SmallContext.Encoder, policy.Encoder);
+        Assert.NotNull(policy.Route(new RoutingRequest(new Prompt("What is the capital of France?"), Preference.FromCostWeight(0.1), fixture.Models)).Model);
+        Assert.Same(SmallContext.Encoder, new DialPolicyTrainer(Feedback.Bandit, Tiny).TrainPolicy(SmallContext).Encoder);
+        var ensemble = Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, Tiny with { FeatureDimension = 512, EnsembleSize = 2 }).Train(SmallContext));
+        Assert.Same(ensemble.Members[0].Encoder, ensemble.Members[1].Encoder);
+    }
+
+    [Fact]
+    public void TheSparseProjectionEqualsTheDenseLayer()
+    {
+        var policy = fixture.Policy;
+        var pass = new PolicyPass(policy.Network, fixture.Models.Count);
+        var dense = new float[policy.Network.Hidden];
+        foreach (var prompt in fixture.Prompts.Take(10))
+        {
+            policy.Score(pass, prompt, Preference.QualityOnly, fixture.Models);
+            var features = prompt.Features(policy.Encoder);
+            Assert.Contains(features.ToArray(), x => x == 0);
+            policy.Network.Prompt.Forward(features, dense);
+            for (var i = 0; i < dense.Length; i++) Assert.Equal(dense[i], pass.Projection[i], 4);
+        }
+    }
+
+    [Fact]
+    public void OptionsRejectAnEmptyEnsembleAndATinyFeatureDimension()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DialPolicyTrainer(Feedback.Bandit, Tiny with { EnsembleSize = 0 }).Train(SmallContext));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DialPolicyTrainer(Feedback.Bandit, Tiny with { FeatureDimension = 0 }).Train(SmallContext));
+    }
+}
