@@ -9,7 +9,7 @@ using Dial.Learning.Policy;
 
 namespace Dial.Cli;
 
-/// <summary><c>dial train</c>: trains the Dial policy on a routing table's train split and saves it as one file.</summary>
+/// <summary><c>dial train</c>: trains the Dial policy ensemble (the router <c>dial eval</c> measures) on a routing table's train split and saves it as one file.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
@@ -36,12 +36,12 @@ internal static class TrainCommand
             var clock = Stopwatch.StartNew();
             var encoder = HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text));
             var context = new TrainingContext(train, encoder, RewardScaleCalibration.Calibrate(train), parse.GetValue(seed));
-            var policy = trainer.TrainPolicy(context);
+            var policy = trainer.TrainEnsemble(context);
             var seconds = clock.Elapsed.TotalSeconds;
             var path = parse.GetValue(output)!;
             PolicyFile.Save(policy, path);
             parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trained {policy.Name} on {train.PromptCount} prompts x {train.ModelCount} models, {options.Epochs} epochs, seed {context.Seed}, in {seconds:F1} s"));
+                $"trained {policy.Name} on {train.PromptCount} prompts x {train.ModelCount} models, {options.Epochs} epochs, {policy.Members.Count} policies, seed {context.Seed}, in {seconds:F1} s"));
             parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"reward scale: one cost unit = ${context.Scale.CostUsd:G4} per call, one latency unit = {context.Scale.LatencyMs:G4} ms"));
             parse.InvocationConfiguration.Output.WriteLine($"saved to {path}");

@@ -17,8 +17,8 @@ public sealed class PolicyFileTests : IDisposable
         var table = RoutingTableReader.Read(Routing.RoutingData.BundledTablePath());
         var train = table.Where(Split.Train);
         var context = new TrainingContext(train, HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text)), RewardScaleCalibration.Calibrate(train), 1);
-        // Two epochs: the test is about loading and serving the file, not about the policy's quality.
-        var policy = new DialPolicyTrainer(Feedback.Bandit, new PolicyOptions { Epochs = 2, WarmStartEpochs = 1 }).TrainPolicy(context);
+        // Two epochs and two members: the test is about loading and serving the file (an ensemble, as dial train writes), not about quality.
+        var policy = new DialPolicyTrainer(Feedback.Bandit, new PolicyOptions { Epochs = 2, WarmStartEpochs = 1, EnsembleSize = 2, FeatureDimension = null }).TrainEnsemble(context);
         var path = Path.Combine(_folder.FullName, "policy.dial");
         PolicyFile.Save(policy, path);
 

@@ -15,7 +15,7 @@ public static class RouterTraining
         var started = TimeProvider.System.GetTimestamp();
         if (options.PolicyFile is { } path)
         {
-            DialPolicy policy;
+            DialEnsemble policy;
             try
             {
                 policy = PolicyFile.Load(path);
@@ -24,8 +24,8 @@ public static class RouterTraining
             {
                 throw new InvalidOperationException($"configuration Dial:PolicyFile: {e.Message}", e);
             }
-            logger.LogInformation("loaded policy {Router} for {Models} models from {Path} in {Seconds:F1} s",
-                policy.Name, policy.Models.Count, path, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+            logger.LogInformation("loaded policy {Router} ({Members} policies) for {Models} models from {Path} in {Seconds:F1} s",
+                policy.Name, policy.Members.Count, policy.Models.Count, path, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
             return policy;
         }
         var trainer = RouterCatalog.Select([options.Router]).Single();

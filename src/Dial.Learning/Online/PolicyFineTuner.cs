@@ -174,14 +174,14 @@ public sealed class PolicyFineTuner : IOnlineLearner
         return copy;
     }
 
-    // PolicyFile reads and writes files only (and the policy's files are another branch's to change), so the
-    // offline policy travels through a temporary file.
+    // PolicyFile reads and writes files only, so the offline policy travels through a temporary file, as an
+    // ensemble of one: the fine-tuner trains a single policy.
     private static byte[] PolicyBytes(DialPolicy policy)
     {
         var path = Path.GetTempFileName();
         try
         {
-            PolicyFile.Save(policy, path);
+            PolicyFile.Save(new DialEnsemble(policy.Name, [policy]), path);
             return File.ReadAllBytes(path);
         }
         finally
@@ -196,7 +196,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
         try
         {
             File.WriteAllBytes(path, bytes);
-            return PolicyFile.Load(path);
+            return PolicyFile.Load(path).Members.Single();
         }
         finally
         {

@@ -23,11 +23,20 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
 
     public string Name => feedback == Feedback.Bandit ? BanditName : FullName;
 
-    /// <summary>One policy, or with <see cref="PolicyOptions.EnsembleSize"/> above one an ensemble of policies from different seeds.</summary>
+    /// <summary>One policy, or with <see cref="PolicyOptions.EnsembleSize"/> above one the ensemble <see cref="TrainEnsemble"/> gives.</summary>
     public IRouter Train(TrainingContext context)
     {
         _options.Validate();
-        if (_options.EnsembleSize == 1) return TrainPolicy(context);
+        return _options.EnsembleSize == 1 ? TrainPolicy(context) : TrainEnsemble(context);
+    }
+
+    /// <summary>
+    /// <see cref="PolicyOptions.EnsembleSize"/> policies from different seeds, as one router (one member when the
+    /// size is 1); the form <see cref="PolicyFile"/> saves, so <c>dial train</c> writes what <c>dial eval</c> measures.
+    /// </summary>
+    public DialEnsemble TrainEnsemble(TrainingContext context)
+    {
+        _options.Validate();
         // One encoder for every member, so a prompt is featurised (and cached) once per decision, not once per member.
         var shared = context with { Encoder = PolicyEncoder(context) };
         // Members are independent (each has its own seed and parameters), so they train in parallel and the result is the same in any order.

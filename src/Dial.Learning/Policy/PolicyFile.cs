@@ -4,37 +4,42 @@ using Dial.Learning.Neural;
 namespace Dial.Learning.Policy;
 
 /// <summary>
-/// Saves a <see cref="DialPolicy"/> as one binary file: header, router name, prompt encoder, reward scale,
-/// network sizes, the model cards, then every parameter by name and shape (network and per-model vectors).
-/// Loading checks each part, so a wrong, damaged or truncated file is reported with its path rather than
-/// producing a policy that decides differently.
+/// Saves a <see cref="DialEnsemble"/> (what <see cref="DialPolicyTrainer.Train"/> returns and <c>dial eval</c>
+/// measures) as one binary file: header, router name, the shared prompt encoder, reward scale, network sizes,
+/// the model cards, the member count, then each member's parameters by name and shape (network and per-model
+/// vectors). A file of the single-policy format <c>DIAL-POLICY-1</c> loads as an ensemble of one. Loading checks
+/// each part, so a wrong, damaged or truncated file is reported with its path rather than producing a router
+/// that decides differently.
 /// </summary>
 public static class PolicyFile
 {
-    private const string Magic = "DIAL-POLICY-1";
+    private const string Magic = "DIAL-POLICY-2";
+    private const string SinglePolicyMagic = "DIAL-POLICY-1";
     private const string EndMarker = "END";
 
-    public static void Save(DialPolicy policy, string path)
+    public static void Save(DialEnsemble ensemble, string path)
     {
-        if (policy.Encoder is not HashedTfidfEncoder encoder)
-            throw new ArgumentException($"a policy file can hold only the hashed TF-IDF encoder, not {policy.Encoder.GetType().Name}");
+        if (ensemble.Encoder is not HashedTfidfEncoder encoder)
+            throw new ArgumentException($"a policy file can hold only the hashed TF-IDF encoder, not {ensemble.Encoder.GetType().Name}");
+        var first = ensemble.Members[0];
         using var w = new BinaryWriter(File.Create(path));
         w.Write(Magic);
-        w.Write(policy.Name);
+        w.Write(ensemble.Name);
         encoder.Write(w);
-        w.Write(policy.Scale.CostUsd);
-        w.Write(policy.Scale.LatencyMs);
-        w.Write(policy.Network.Features);
-        w.Write(policy.Network.Hidden);
-        w.Write(policy.Describer.VectorDimension);
-        w.Write(policy.Describer.Trainable);
-        w.Write(policy.Models.Count);
-        foreach (var card in policy.Models) WriteCard(w, card);
-        ParameterFile.Write(w, [.. policy.Network.Parameters, policy.Describer.Vectors]);
+        w.Write(ensemble.Scale.CostUsd);
+        w.Write(ensemble.Scale.LatencyMs);
+        w.Write(first.Network.Features);
+        w.Write(first.Network.Hidden);
+        w.Write(first.Describer.VectorDimension);
+        w.Write(first.Describer.Trainable);
+        w.Write(ensemble.Models.Count);
+        foreach (var card in ensemble.Models) WriteCard(w, card);
+        w.Write(ensemble.Members.Count);
+        foreach (var member in ensemble.Members) ParameterFile.Write(w, [.. member.Network.Parameters, member.Describer.Vectors]);
         w.Write(EndMarker);
     }
 
-    public static DialPolicy Load(string path)
+    public static DialEnsemble Load(string path)
     {
         using var r = new BinaryReader(File.OpenRead(path));
         try
@@ -48,7 +53,7 @@ public static class PolicyFile
             {
                 magic = "";
             }
-            if (magic != Magic) throw new InvalidDataException($"{path}: not a Dial policy file (expected header '{Magic}')");
+            if (magic != Magic && magic != SinglePolicyMagic) throw new InvalidDataException($"{path}: not a Dial policy file (expected header '{Magic}' or '{SinglePolicyMagic}')");
             var name = r.ReadString();
             var encoder = HashedTfidfEncoder.Read(r, path);
             var scale = new RewardScale(r.ReadDouble(), r.ReadDouble());
@@ -59,12 +64,18 @@ public static class PolicyFile
             var count = ReadSize(r, path, "model count", 1 << 16);
             var cards = new ModelCard[count];
             for (var i = 0; i < count; i++) cards[i] = ReadCard(r, path);
-            var network = new PolicyNetwork(features, CandidateDescriber.PriceFeatures + vectorDimension, hidden, 1f, new Random(0));
-            var vectors = new Parameter(trainable ? "describer.embedding" : "describer.identity", count, vectorDimension);
-            ParameterFile.Read(r, [.. network.Parameters, vectors], path);
+            var names = cards.Select(c => c.Name).ToArray();
+            var size = magic == SinglePolicyMagic ? 1 : ReadSize(r, path, "ensemble size", 1 << 10);
+            var members = new DialPolicy[size];
+            for (var m = 0; m < size; m++)
+            {
+                var network = new PolicyNetwork(features, CandidateDescriber.PriceFeatures + vectorDimension, hidden, 1f, new Random(0));
+                var vectors = new Parameter(trainable ? "describer.embedding" : "describer.identity", count, vectorDimension);
+                ParameterFile.Read(r, [.. network.Parameters, vectors], path);
+                members[m] = new DialPolicy(name, encoder, scale, network, CandidateDescriber.Restore(names, vectors, trainable), cards);
+            }
             if (r.ReadString() != EndMarker) throw new InvalidDataException($"{path}: policy file does not end where expected");
-            var describer = CandidateDescriber.Restore(cards.Select(c => c.Name).ToArray(), vectors, trainable);
-            return new DialPolicy(name, encoder, scale, network, describer, cards);
+            return new DialEnsemble(name, members);
         }
         catch (EndOfStreamException)
         {

@@ -58,6 +58,15 @@ public sealed class PolicyNetwork
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         pass.LogLength = logLength;
         Project(features, pass.Projection);
+        ScoreCandidates(pass);
+    }
+
+    /// <summary>
+    /// Scores every candidate from the prompt projection already in <paramref name="pass"/>, so an ensemble can
+    /// project a prompt once for all its members.
+    /// </summary>
+    internal void ScoreCandidates(PolicyPass pass)
+    {
         var beta = Beta;
         Span<float> output = stackalloc float[1];
         for (var k = 0; k < pass.Count; k++)

@@ -23,6 +23,7 @@ public sealed class PolicyCommandTests : IDisposable
         var (code, output) = Run("train", "--data", BundledData.PathOf("routerbench.jsonl.gz"), "--out", _path, "--epochs", "1", "--seed", "3", "--feedback", "full");
         Assert.Equal(0, code);
         Assert.Contains("trained dial-full on 2225 prompts x 11 models", output);
+        Assert.Contains("3 policies", output); // the default ensemble, as dial eval measures it
         Assert.Contains("reward scale: one cost unit", output);
         Assert.True(File.Exists(_path));
 

@@ -1,3 +1,4 @@
+using System.Text;
 using Dial.Learning.Policy;
 
 namespace Dial.Tests.Policy;
@@ -8,22 +9,73 @@ public sealed class PolicyFileTests(TrainedPolicyFixture fixture) : IClassFixtur
 
     public void Dispose() => File.Delete(_path);
 
-    [Fact]
-    public void ASavedAndReloadedPolicyMakesIdenticalDecisions()
+    private void AssertSameDecisions(DialEnsemble expected, DialEnsemble actual)
     {
-        PolicyFile.Save(fixture.Policy, _path);
-        var loaded = PolicyFile.Load(_path);
-        Assert.Equal(fixture.Policy.Name, loaded.Name);
-        Assert.Equal(fixture.Policy.Scale, loaded.Scale);
-        Assert.Equal(fixture.Policy.Models, loaded.Models);
         foreach (var w in new[] { 0, 0.05, 0.3, 1 })
             foreach (var text in fixture.Test.Prompts.Take(25).Select(p => p.Text))
             {
-                // Fresh prompts, so the loaded policy encodes with its own (reloaded) encoder.
-                var a = fixture.Policy.Route(new RoutingRequest(text, Preference.FromCostWeight(w), fixture.Models));
-                var b = loaded.Route(new RoutingRequest(text, Preference.FromCostWeight(w), fixture.Models));
+                // Fresh prompts, so the loaded ensemble encodes with its own (reloaded) encoder.
+                var a = expected.Route(new RoutingRequest(text, Preference.FromCostWeight(w), fixture.Models));
+                var b = actual.Route(new RoutingRequest(text, Preference.FromCostWeight(w), fixture.Models));
                 Assert.Equal(a.Model, b.Model);
                 Assert.Equal(a.Candidates, b.Candidates);
+            }
+    }
+
+    [Fact]
+    public void ASavedAndReloadedEnsembleMakesIdenticalDecisions()
+    {
+        var ensemble = fixture.Ensemble;
+        PolicyFile.Save(ensemble, _path);
+        var loaded = PolicyFile.Load(_path);
+        Assert.Equal(ensemble.Name, loaded.Name);
+        Assert.Equal(ensemble.Scale, loaded.Scale);
+        Assert.Equal(ensemble.Models, loaded.Models);
+        Assert.Equal(2, loaded.Members.Count);
+        for (var m = 0; m < 2; m++)
+            Assert.Equal(ensemble.Members[m].Network.Prompt.Weight.Value, loaded.Members[m].Network.Prompt.Weight.Value);
+        AssertSameDecisions(ensemble, loaded);
+    }
+
+    [Fact]
+    public void ASinglePolicyFileOfTheFirstFormatLoadsAsAnEnsembleOfOne()
+    {
+        var single = new DialEnsemble(fixture.Policy.Name, [fixture.Policy]);
+        PolicyFile.Save(single, _path);
+        // The first format is the second without the member count (just before the parameter count) and with header 1.
+        var bytes = File.ReadAllBytes(_path);
+        var name = Encoding.UTF8.GetBytes(fixture.Policy.Network.Parameters[0].Name);
+        var at = bytes.AsSpan().IndexOf([(byte)name.Length, .. name]);
+        var memberCount = at - 4 - 4;
+        Assert.Equal(1, BitConverter.ToInt32(bytes, memberCount));
+        var header = Encoding.ASCII.GetBytes("DIAL-POLICY-1");
+        var old = bytes[..memberCount].Concat(bytes[(memberCount + 4)..]).ToArray();
+        header.CopyTo(old, 1);
+        File.WriteAllBytes(_path, old);
+
+        var loaded = PolicyFile.Load(_path);
+        Assert.Single(loaded.Members);
+        AssertSameDecisions(single, loaded);
+    }
+
+    [Fact]
+    public void AnEnsembleOfOneDecidesExactlyAsItsPolicy()
+    {
+        // The ensemble's stacked, column-wise prompt projection must reproduce the policy's own, bit for bit.
+        var single = new DialEnsemble(fixture.Policy.Name, [fixture.Policy]);
+        foreach (var w in new[] { 0, 0.1, 0.5 })
+            foreach (var prompt in fixture.Prompts.Take(40))
+            {
+                var request = new RoutingRequest(prompt, Preference.FromCostWeight(w), fixture.Models);
+                var a = fixture.Policy.Route(request);
+                var b = single.Route(request);
+                Assert.Equal(a.Model, b.Model);
+                foreach (var c in a.Candidates)
+                {
+                    var d = b.Candidates.Single(x => x.Model == c.Model);
+                    Assert.Equal(c.ExpectedQuality, d.ExpectedQuality);
+                    Assert.Equal(c.ExpectedCostUsd, d.ExpectedCostUsd);
+                }
             }
     }
 
@@ -39,7 +91,7 @@ public sealed class PolicyFileTests(TrainedPolicyFixture fixture) : IClassFixtur
     [Fact]
     public void ATruncatedPolicyIsAClearError()
     {
-        PolicyFile.Save(fixture.Policy, _path);
+        PolicyFile.Save(fixture.Ensemble, _path);
         var bytes = File.ReadAllBytes(_path);
         File.WriteAllBytes(_path, bytes[..(bytes.Length / 2)]);
         var e = Assert.Throws<InvalidDataException>(() => PolicyFile.Load(_path));
@@ -50,10 +102,10 @@ public sealed class PolicyFileTests(TrainedPolicyFixture fixture) : IClassFixtur
     [Fact]
     public void ACorruptedSizeIsAClearError()
     {
-        PolicyFile.Save(fixture.Policy, _path);
+        PolicyFile.Save(fixture.Ensemble, _path);
         var bytes = File.ReadAllBytes(_path);
         // The first size after the encoder and the scale is the feature count: make it absurd.
-        var offset = 1 + "DIAL-POLICY-1".Length + 1 + fixture.Policy.Name.Length + 1 + "DIAL-TFIDF-1".Length + 4 + 4 * fixture.Policy.Network.Features + 16;
+        var offset = 1 + "DIAL-POLICY-2".Length + 1 + fixture.Ensemble.Name.Length + 1 + "DIAL-TFIDF-1".Length + 4 + 4 * fixture.Policy.Network.Features + 16;
         BitConverter.GetBytes(-5).CopyTo(bytes, offset);
         File.WriteAllBytes(_path, bytes);
         var e = Assert.Throws<InvalidDataException>(() => PolicyFile.Load(_path));

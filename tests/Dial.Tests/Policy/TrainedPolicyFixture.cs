@@ -18,7 +18,13 @@ public sealed class TrainedPolicyFixture
         Context = new TrainingContext(Train, HashedTfidfEncoder.Fit(Train.Prompts.Select(p => p.Text), 256), RewardScaleCalibration.Calibrate(Train), Seed: 5);
         Policy = new DialPolicyTrainer(Feedback.Bandit, SmallOptions).TrainPolicy(Context);
         Prompts = Test.Prompts.Select(p => new Prompt(p.Text)).ToArray();
+        _ensemble = new Lazy<DialEnsemble>(() => new DialPolicyTrainer(Feedback.Bandit, SmallOptions with { EnsembleSize = 2 }).TrainEnsemble(Context));
     }
+
+    private readonly Lazy<DialEnsemble> _ensemble;
+
+    /// <summary>Two members from the same options (member 0 is <see cref="Policy"/>), trained on first use.</summary>
+    public DialEnsemble Ensemble => _ensemble.Value;
 
     public RoutingTable Train { get; }
 
