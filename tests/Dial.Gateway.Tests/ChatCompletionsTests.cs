@@ -4,28 +4,14 @@ using Dial.Gateway.Bench;
 
 namespace Dial.Gateway.Tests;
 
-public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFixture<GatewayTestEnvironment>, IAsyncLifetime
+public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : InProcessGatewayTest, IClassFixture<GatewayTestEnvironment>
 {
-    private GatewayFactory _factory = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _factory = new GatewayFactory(env.Settings("chat"));
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-    }
+    protected override Dictionary<string, string?> Settings() => env.Settings("chat");
 
     [Fact]
     public async Task Routed_request_is_answered_by_the_routers_choice_and_says_why()
     {
-        var (response, body) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "hello there"));
+        var (response, body) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "hello there"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("echo: hello there", body!["choices"]![0]!["message"]!["content"]!.GetValue<string>());
@@ -41,13 +27,13 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
         // The fake reports 10 prompt and 5 completion tokens; good-large costs 10 and 30 USD per million.
         Assert.Equal((10 * 10 + 5 * 30) / 1e6, dial["cost_usd"]!.GetValue<double>(), 12);
         Assert.Empty(dial["fallbacks"]!.AsArray());
-        Assert.Equal(0.7, _factory.Router.LastPreference!.Value.Quality); // the default profile's trade-off
+        Assert.Equal(0.7, Factory.Router.LastPreference!.Value.Quality); // the default profile's trade-off
     }
 
     [Fact]
     public async Task Concrete_model_name_bypasses_routing()
     {
-        var (response, body) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("good-small", "hi"));
+        var (response, body) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("good-small", "hi"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("good-small", Http.Header(response, "X-Dial-Model"));
@@ -59,17 +45,17 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [Fact]
     public async Task Preference_comes_from_the_body_then_the_header_then_the_profile()
     {
-        await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "a", """, "dial": {"quality": 0.2, "cost": 0.8}"""));
-        Assert.Equal(new Preference(0.2, 0.8), _factory.Router.LastPreference);
+        await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "a", """, "dial": {"quality": 0.2, "cost": 0.8}"""));
+        Assert.Equal(new Preference(0.2, 0.8), Factory.Router.LastPreference);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(Http.Chat("dial/cheap", "b")) };
         request.Headers.Add("X-Dial-Preference", "quality=0.5, cost=0.25, latency=0.25");
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(new Preference(0.5, 0.25, 0.25), _factory.Router.LastPreference);
+        Assert.Equal(new Preference(0.5, 0.25, 0.25), Factory.Router.LastPreference);
 
-        await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/cheap", "c"));
-        Assert.Equal(new Preference(0.3, 0.7), _factory.Router.LastPreference);
+        await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/cheap", "c"));
+        Assert.Equal(new Preference(0.3, 0.7), Factory.Router.LastPreference);
     }
 
     [Theory]
@@ -80,7 +66,7 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [InlineData(""", "dial": [1, 2]""", "dial")]
     public async Task Invalid_preference_is_a_400_naming_the_field(string extra, string param)
     {
-        var (response, body) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "x", extra));
+        var (response, body) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "x", extra));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("invalid_request_error", body!["error"]!["type"]!.GetValue<string>());
@@ -96,7 +82,7 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(Http.Chat("dial/auto", "x")) };
         request.Headers.Add("X-Dial-Preference", header);
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -113,12 +99,12 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
               {"role": "user", "content": [{"type": "text", "text": "first part"}, {"type": "image_url", "image_url": {"url": "x"}}, {"type": "text", "text": "second part"}]},
               {"role": "assistant", "content": "ok"}]}
             """;
-        var (response, _) = await Http.PostAsync(_client, "/v1/chat/completions", json);
+        var (response, _) = await Http.PostAsync(Client, "/v1/chat/completions", json);
         var id = Http.Header(response, "X-Dial-Request-Id");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var (_, _) = await Http.PostAsync(_client, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 1}""");
-        Assert.Equal("first part\nsecond part", Assert.Single(_factory.Sink.Received, f => f.RequestId == id).Prompt);
+        var (_, _) = await Http.PostAsync(Client, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 1}""");
+        Assert.Equal("first part\nsecond part", Assert.Single(Factory.Sink.Received, f => f.RequestId == id).Prompt);
     }
 
     [Theory]
@@ -132,19 +118,19 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [InlineData("""{"model": "dial/nope", "messages": [{"role": "user", "content": "x"}]}""", 404, "model_not_found")]
     public async Task Bad_requests_get_openai_errors_and_the_server_keeps_serving(string json, int status, string code)
     {
-        var (response, body) = await Http.PostAsync(_client, "/v1/chat/completions", json);
+        var (response, body) = await Http.PostAsync(Client, "/v1/chat/completions", json);
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal(code, body!["error"]!["code"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(body["error"]!["message"]!.GetValue<string>()));
-        var (next, _) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "still there?"));
+        var (next, _) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "still there?"));
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 
     [Fact]
     public async Task Oversized_body_is_a_413()
     {
-        var (response, body) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", new string('x', 100_000)));
+        var (response, body) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", new string('x', 100_000)));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("request_too_large", body!["error"]!["code"]!.GetValue<string>());
@@ -153,7 +139,7 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [Fact]
     public async Task Failing_upstream_is_retried_then_the_next_ranked_candidate_answers()
     {
-        var (response, body) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/fallback", "fall back please"));
+        var (response, body) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/fallback", "fall back please"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("good-small", Http.Header(response, "X-Dial-Model"));
@@ -167,12 +153,12 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [Fact]
     public async Task Garbage_from_an_upstream_falls_back_without_retrying_and_alone_is_a_502()
     {
-        var (routed, _) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/junk", "x"));
+        var (routed, _) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/junk", "x"));
         Assert.Equal(HttpStatusCode.OK, routed.StatusCode);
         Assert.Equal("good-small", Http.Header(routed, "X-Dial-Model"));
         Assert.Equal(1, env.Fake.Calls("garbage-chat"));
 
-        var (direct, body) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("junk", "x"));
+        var (direct, body) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("junk", "x"));
         Assert.Equal(HttpStatusCode.BadGateway, direct.StatusCode);
         Assert.Equal("api_error", body!["error"]!["type"]!.GetValue<string>());
         var message = body["error"]!["message"]!.GetValue<string>();
@@ -181,9 +167,9 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     }
 
     [Fact]
-    public async Task Upstream_refusing_the_request_is_the_clients_error_without_leaking_the_upstream_key()
+    public async Task Upstream_refusing_the_request_is_theClients_error_without_leaking_the_upstream_key()
     {
-        var (response, body) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/refuse", "too long"));
+        var (response, body) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/refuse", "too long"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var message = body!["error"]!["message"]!.GetValue<string>();
@@ -196,7 +182,7 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [Fact]
     public async Task Stream_is_passed_through_event_by_event()
     {
-        var response = await _client.PostAsync("/v1/chat/completions", new StringContent(Http.Chat("dial/auto", "stream me", """, "stream": true""")));
+        var response = await Client.PostAsync("/v1/chat/completions", new StringContent(Http.Chat("dial/auto", "stream me", """, "stream": true""")));
         var events = Http.Events(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -211,7 +197,7 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [Fact]
     public async Task Stream_falls_back_before_its_first_event()
     {
-        var response = await _client.PostAsync("/v1/chat/completions", new StringContent(Http.Chat("dial/fallback", "s", """, "stream": true""")));
+        var response = await Client.PostAsync("/v1/chat/completions", new StringContent(Http.Chat("dial/fallback", "s", """, "stream": true""")));
         var events = Http.Events(await response.Content.ReadAsStringAsync());
 
         Assert.Equal("good-small", Http.Header(response, "X-Dial-Model"));
@@ -221,7 +207,7 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [Fact]
     public async Task Stream_cut_short_by_the_upstream_ends_with_an_error_event()
     {
-        var response = await _client.PostAsync("/v1/chat/completions", new StringContent(Http.Chat("dial/cut", "cut me", """, "stream": true""")));
+        var response = await Client.PostAsync("/v1/chat/completions", new StringContent(Http.Chat("dial/cut", "cut me", """, "stream": true""")));
         var events = Http.Events(await response.Content.ReadAsStringAsync());
 
         Assert.Equal("[DONE]", events[^1]);
@@ -233,7 +219,7 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [Fact]
     public async Task Models_lists_routed_names_and_concrete_models()
     {
-        var body = JsonNode.Parse(await _client.GetStringAsync("/v1/models"))!;
+        var body = JsonNode.Parse(await Client.GetStringAsync("/v1/models"))!;
         var ids = body["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToArray();
 
         Assert.Equal("list", body["object"]!.GetValue<string>());
@@ -245,11 +231,11 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [Fact]
     public async Task Health_and_metrics_report_without_secrets()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/healthz")).StatusCode);
-        await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/fallback", "m"));
-        await Http.PostAsync(_client, "/v1/chat/completions", "{broken");
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/healthz")).StatusCode);
+        await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/fallback", "m"));
+        await Http.PostAsync(Client, "/v1/chat/completions", "{broken");
 
-        var metrics = await _client.GetStringAsync("/metrics");
+        var metrics = await Client.GetStringAsync("/metrics");
 
         Assert.Contains("dial_requests_total{", metrics);
         Assert.Contains("model=\"good-small\"", metrics);
@@ -264,7 +250,7 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : IClassFix
     [Fact]
     public async Task Unknown_route_gets_an_openai_error()
     {
-        var response = await _client.GetAsync("/v1/nothing-here");
+        var response = await Client.GetAsync("/v1/nothing-here");
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

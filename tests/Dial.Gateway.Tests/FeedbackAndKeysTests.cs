@@ -4,47 +4,33 @@ using Dial.Gateway.Security;
 
 namespace Dial.Gateway.Tests;
 
-public sealed class FeedbackTests(GatewayTestEnvironment env) : IClassFixture<GatewayTestEnvironment>, IAsyncLifetime
+public sealed class FeedbackTests(GatewayTestEnvironment env) : InProcessGatewayTest, IClassFixture<GatewayTestEnvironment>
 {
-    private GatewayFactory _factory = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _factory = new GatewayFactory(env.Settings("feedback"));
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-    }
+    protected override Dictionary<string, string?> Settings() => env.Settings("feedback");
 
     [Fact]
     public async Task Feedback_is_stored_with_the_request_and_reaches_the_sinks()
     {
-        var (chat, _) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "rate me", """, "dial": {"quality": 0.6, "cost": 0.4}"""));
+        var (chat, _) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "rate me", """, "dial": {"quality": 0.6, "cost": 0.4}"""));
         var id = Http.Header(chat, "X-Dial-Request-Id");
 
-        var (response, body) = await Http.PostAsync(_client, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 0.75, "comment": "good enough"}""");
+        var (response, body) = await Http.PostAsync(Client, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 0.75, "comment": "good enough"}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("good-large", body!["model"]!.GetValue<string>());
-        var logged = JsonNode.Parse(await _client.GetStringAsync($"/v1/requests/{id}"))!;
+        var logged = JsonNode.Parse(await Client.GetStringAsync($"/v1/requests/{id}"))!;
         Assert.Equal("good-large", logged["model"]!.GetValue<string>());
         Assert.Equal("ordered", logged["router"]!.GetValue<string>());
         Assert.Equal(0.6, logged["preference"]!["quality"]!.GetValue<double>());
         Assert.Equal(0.75, logged["feedback"]![0]!["score"]!.GetValue<double>());
         Assert.Equal("good enough", logged["feedback"]![0]!["comment"]!.GetValue<string>());
-        var received = Assert.Single(_factory.Sink.Received, f => f.RequestId == id);
+        var received = Assert.Single(Factory.Sink.Received, f => f.RequestId == id);
         Assert.Equal("rate me", received.Prompt);
         Assert.Equal("good-large", received.Model);
         Assert.Equal(new Preference(0.6, 0.4), received.Preference);
         Assert.Equal(0.75, received.Score);
         Assert.True(received.CostUsd > 0);
-        Assert.Single(_factory.Router.Learned, f => f.RequestId == id); // a router that takes feedback gets it too
+        Assert.Single(Factory.Router.Learned, f => f.RequestId == id); // a router that takes feedback gets it too
     }
 
     [Theory]
@@ -56,21 +42,18 @@ public sealed class FeedbackTests(GatewayTestEnvironment env) : IClassFixture<Ga
     [InlineData("""not json""", 400, "invalid_json")]
     public async Task Bad_feedback_is_refused_with_the_reason(string json, int status, string code)
     {
-        var (response, body) = await Http.PostAsync(_client, "/v1/feedback", json);
+        var (response, body) = await Http.PostAsync(Client, "/v1/feedback", json);
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal(code, body!["error"]!["code"]!.GetValue<string>());
     }
 }
 
-public sealed class ClientKeyTests(GatewayTestEnvironment env) : IClassFixture<GatewayTestEnvironment>, IAsyncLifetime
+public sealed class ClientKeyTests(GatewayTestEnvironment env) : InProcessGatewayTest, IClassFixture<GatewayTestEnvironment>
 {
     private const string KeyA = "dial-key-a-secret";
     private const string KeyB = "dial-key-b-secret";
-    private GatewayFactory _factory = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
+    protected override Dictionary<string, string?> Settings()
     {
         var settings = env.Settings("keys", "keys.db");
         settings["Dial:Auth:Keys:0:Name"] = "team-a";
@@ -79,15 +62,7 @@ public sealed class ClientKeyTests(GatewayTestEnvironment env) : IClassFixture<G
         settings["Dial:Auth:Keys:1:Sha256"] = ClientKeys.Hash(KeyB).ToUpperInvariant();
         // One good-large call costs 0.00025 USD: the first fits under the cap, the second finds it reached.
         settings["Dial:Auth:Keys:1:MonthlySpendingCapUsd"] = "0.0002";
-        _factory = new GatewayFactory(settings);
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
+        return settings;
     }
 
     [Theory]
@@ -95,29 +70,29 @@ public sealed class ClientKeyTests(GatewayTestEnvironment env) : IClassFixture<G
     [InlineData("wrong-key", "incorrect API key")]
     public async Task Requests_without_a_valid_key_are_401(string? key, string message)
     {
-        var (response, body) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), key);
+        var (response, body) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), key);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("invalid_api_key", body!["error"]!["code"]!.GetValue<string>());
         Assert.Contains(message, body["error"]!["message"]!.GetValue<string>());
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _client.GetAsync("/v1/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client.GetAsync("/v1/models")).StatusCode);
     }
 
     [Fact]
     public async Task Valid_key_is_served_and_health_needs_none()
     {
-        var (response, _) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), KeyA);
+        var (response, _) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), KeyA);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/healthz")).StatusCode);
     }
 
     [Fact]
     public async Task Spending_cap_stops_a_key_once_reached()
     {
-        var (first, _) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), KeyB);
-        var (second, body) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), KeyB);
-        var (other, _) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), KeyA);
+        var (first, _) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), KeyB);
+        var (second, body) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), KeyB);
+        var (other, _) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "x"), KeyA);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
@@ -129,11 +104,11 @@ public sealed class ClientKeyTests(GatewayTestEnvironment env) : IClassFixture<G
     [Fact]
     public async Task A_key_cannot_score_or_read_another_keys_request()
     {
-        var (chat, _) = await Http.PostAsync(_client, "/v1/chat/completions", Http.Chat("good-small", "mine"), KeyA);
+        var (chat, _) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("good-small", "mine"), KeyA);
         var id = Http.Header(chat, "X-Dial-Request-Id");
 
-        var (stranger, _) = await Http.PostAsync(_client, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 0}""", KeyB);
-        var (owner, _) = await Http.PostAsync(_client, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 1}""", KeyA);
+        var (stranger, _) = await Http.PostAsync(Client, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 0}""", KeyB);
+        var (owner, _) = await Http.PostAsync(Client, "/v1/feedback", $$"""{"request_id": "{{id}}", "score": 1}""", KeyA);
 
         Assert.Equal(HttpStatusCode.NotFound, stranger.StatusCode);
         Assert.Equal(HttpStatusCode.OK, owner.StatusCode);

@@ -159,3 +159,29 @@ public static class Http
         string.Concat(events.Where(e => e != "[DONE]").Select(e => JsonNode.Parse(e))
             .SelectMany(e => e!["choices"] is JsonArray a ? a : []).Select(c => c!["delta"]?["content"]?.GetValue<string>() ?? ""));
 }
+
+/// <summary>
+/// A test class served by one in-process gateway, built from the settings the class gives, started before its tests
+/// and disposed after them.
+/// </summary>
+public abstract class InProcessGatewayTest : IAsyncLifetime
+{
+    protected GatewayFactory Factory { get; private set; } = null!;
+
+    protected HttpClient Client { get; private set; } = null!;
+
+    protected abstract Dictionary<string, string?> Settings();
+
+    public Task InitializeAsync()
+    {
+        Factory = new GatewayFactory(Settings());
+        Client = Factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+    }
+}
