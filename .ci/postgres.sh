@@ -5,24 +5,18 @@
 #   bash .ci/postgres.sh stop "$DIAL_TEST_PGDATA"
 # As root the cluster runs as the 'postgres' user the package creates (PostgreSQL refuses to run as root).
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 as_owner() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$1"; else bash -c "$1"; fi; }
 
 case "${1:-}" in
 start)
-  if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2
-  fi
+  if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then apt_install postgresql; fi
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   dir=$(mktemp -d /tmp/dial-pg.XXXXXX)
   chmod 755 "$dir"
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
-  port=""
-  for _ in $(seq 1 50); do
-    candidate=$(( 20000 + RANDOM % 30000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-  done
-  [ -n "$port" ] || { echo "no free port found" >&2; exit 1; }
+  port=$(free_port)
   as_owner "'$bin/initdb' -D '$dir/data' -U dial --auth=trust -E UTF8" >&2
   as_owner "'$bin/pg_ctl' -D '$dir/data' -o \"-h 127.0.0.1 -p $port -k '$dir'\" -l '$dir/server.log' -w start" >&2
   as_owner "'$bin/createdb' -h 127.0.0.1 -p $port -U dial dial_test" >&2

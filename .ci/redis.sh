@@ -4,19 +4,13 @@
 #                                       DIAL_TEST_REDIS (host:port) and DIAL_TEST_REDIS_DIR
 #   bash .ci/redis.sh stop "$DIAL_TEST_REDIS_DIR"
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 case "${1:-}" in
 start)
-  if ! command -v redis-server >/dev/null; then
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >&2
-  fi
+  if ! command -v redis-server >/dev/null; then apt_install redis-server; fi
   dir=$(mktemp -d /tmp/dial-redis.XXXXXX)
-  port=""
-  for _ in $(seq 1 50); do
-    candidate=$(( 20000 + RANDOM % 30000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-  done
-  [ -n "$port" ] || { echo "no free port found" >&2; exit 1; }
+  port=$(free_port)
   redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
     --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >&2
   for _ in $(seq 1 50); do
