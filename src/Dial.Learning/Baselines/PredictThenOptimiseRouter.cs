@@ -1,17 +1,16 @@
-using System.Runtime.CompilerServices;
-
 namespace Dial.Learning.Baselines;
 
 /// <summary>
 /// Routes by predicting each candidate's score and cost and taking the argmax of the preference's utility over
-/// the predictions. Predictions depend on the prompt alone, so they are cached per <see cref="Prompt"/>: a sweep
-/// over many preferences, or a fallback down the ranking, predicts once.
+/// the predictions. Predictions depend on the prompt alone, so they are cached per <see cref="Prompt"/>
+/// (<see cref="PredictionCache"/>): a sweep over many preferences predicts once.
 /// </summary>
 public sealed class PredictThenOptimiseRouter : IRouter
 {
     private readonly IOutcomePredictor _predictor;
     private readonly Dictionary<string, int> _modelIndex;
-    private readonly ConditionalWeakTable<Prompt, Prediction> _cache = new();
+    private readonly PredictionCache _cache = new();
+    private readonly Func<Prompt, IReadOnlyList<ModelCard>, CandidatePredictions> _predict;
 
     public PredictThenOptimiseRouter(string name, IOutcomePredictor predictor, RewardScale scale)
     {
@@ -19,6 +18,7 @@ public sealed class PredictThenOptimiseRouter : IRouter
         _predictor = predictor;
         Scale = scale;
         _modelIndex = predictor.Models.Select((m, i) => (m, i)).ToDictionary(x => x.m, x => x.i, StringComparer.Ordinal);
+        _predict = Predict;
     }
 
     public string Name { get; }
@@ -28,26 +28,34 @@ public sealed class PredictThenOptimiseRouter : IRouter
 
     public RoutingDecision Route(RoutingRequest request)
     {
-        var prediction = _cache.GetValue(request.Prompt, Predict);
+        var prediction = _cache.Get(request.Prompt, request.Candidates, _predict);
         var scores = new CandidateScore[request.Candidates.Count];
         for (var i = 0; i < scores.Length; i++)
         {
-            var name = request.Candidates[i].Name;
-            if (!_modelIndex.TryGetValue(name, out var m))
-                throw new ArgumentException($"router '{Name}' was not trained on model '{name}'; it knows: {string.Join(", ", _predictor.Models)}");
-            var (q, c) = (prediction.Score[m], prediction.Cost[m]);
-            scores[i] = new CandidateScore(name, request.Preference.Utility(q, c, 0, Scale), q, c);
+            var (q, c) = (prediction.Quality[i], prediction.Cost[i]);
+            scores[i] = new CandidateScore(request.Candidates[i].Name, request.Preference.Utility(q, c, 0, Scale), q, c);
         }
         return RoutingDecision.ArgMax(Name, scores);
     }
 
-    private Prediction Predict(Prompt prompt)
+    private CandidatePredictions Predict(Prompt prompt, IReadOnlyList<ModelCard> candidates)
     {
+        var rows = new int[candidates.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var name = candidates[i].Name;
+            if (!_modelIndex.TryGetValue(name, out rows[i]))
+                throw new ArgumentException($"router '{Name}' was not trained on model '{name}'; it knows: {string.Join(", ", _predictor.Models)}");
+        }
         var k = _predictor.Models.Count;
-        var prediction = new Prediction(new double[k], new double[k]);
-        _predictor.Predict(prompt, prediction.Score, prediction.Cost);
-        return prediction;
+        var (score, cost) = (new double[k], new double[k]);
+        _predictor.Predict(prompt, score, cost);
+        var predictions = new CandidatePredictions(candidates);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            predictions.Quality[i] = score[rows[i]];
+            predictions.Cost[i] = cost[rows[i]];
+        }
+        return predictions;
     }
-
-    private sealed record Prediction(double[] Score, double[] Cost);
 }

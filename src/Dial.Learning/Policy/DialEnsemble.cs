@@ -1,4 +1,6 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Dial.Learning.Policy;
 
@@ -12,7 +14,8 @@ namespace Dial.Learning.Policy;
 /// </summary>
 /// <remarks>
 /// The members must not be trained after the ensemble is made: it keeps an inference-only copy of their prompt
-/// weights (see <see cref="PromptColumns"/>), taken when it is constructed.
+/// weights (see <see cref="_promptColumns"/>), each card's candidate terms and each prompt's predictions, all
+/// derived from the parameters it was constructed with.
 /// </remarks>
 public sealed class DialEnsemble : IRouter
 {
@@ -26,7 +29,18 @@ public sealed class DialEnsemble : IRouter
     private readonly float[] _promptColumns;
 
     private readonly float[] _promptBias;
+    private readonly float _beta;
     private readonly ThreadLocal<Scratch> _scratch;
+
+    /// <summary>
+    /// Each card's descriptors and W_d d per member, computed on first sight of the card object: cards are
+    /// immutable, so a changed card is a new object and gets new terms, and the old ones go with the old card.
+    /// </summary>
+    private readonly ConditionalWeakTable<ModelCard, CandidateTerms> _candidateTerms = new();
+    private readonly ConditionalWeakTable<ModelCard, CandidateTerms>.CreateValueCallback _describe;
+
+    private readonly PredictionCache _predictions = new();
+    private readonly Func<Prompt, IReadOnlyList<ModelCard>, CandidatePredictions> _predict;
 
     public DialEnsemble(string name, IReadOnlyList<DialPolicy> members)
     {
@@ -43,7 +57,10 @@ public sealed class DialEnsemble : IRouter
         Members = members;
         _cards = first.Models.ToDictionary(m => m.Name, StringComparer.Ordinal);
         (_promptColumns, _promptBias) = StackPromptWeights(members);
+        _beta = (float)(members.Sum(m => (double)m.Network.Beta) / members.Count);
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(this));
+        _describe = Describe;
+        _predict = Predict;
     }
 
     public string Name { get; }
@@ -71,88 +88,155 @@ public sealed class DialEnsemble : IRouter
     public DialEnsemble WithModels(IReadOnlyList<ModelCard> cards, Identity.IdentityTable identities) =>
         new(Name, Members.Select(m => m.WithModels(cards, identities)).ToArray());
 
-    public RoutingDecision Route(RoutingRequest request)
+    /// <summary>
+    /// Routes with the cached predictions of the request's prompt when it was predicted over the same candidates
+    /// (a sweep over preferences), otherwise predicts and caches them.
+    /// </summary>
+    public RoutingDecision Route(RoutingRequest request) =>
+        Decide(request, _predictions.Get(request.Prompt, request.Candidates, _predict));
+
+    /// <summary>
+    /// Each candidate's q̂ and ĉ (reward-scale units), the members' means, computed afresh: what one routing
+    /// decision costs on a prompt never seen before.
+    /// </summary>
+    public CandidatePredictions Predict(Prompt prompt, IReadOnlyList<ModelCard> candidates)
+    {
+        if (candidates.Count == 0) throw new ArgumentException("routing request has no candidates");
+        var features = prompt.Features(Encoder);
+        if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
+        var scratch = _scratch.Value!;
+        Project(features, scratch);
+        var predictions = new CandidatePredictions(candidates);
+        var costInput = scratch.CostInput;
+        costInput[^1] = DialPolicy.LogLength(prompt.Text);
+        for (var k = 0; k < candidates.Count; k++)
+        {
+            var terms = _candidateTerms.GetValue(candidates[k], _describe);
+            double quality = 0, cost = 0;
+            for (var i = 0; i < Members.Count; i++)
+            {
+                var network = Members[i].Network;
+                var logit = network.QualityLogit(scratch.Projection.AsSpan(i * Hidden, Hidden), terms.Term(i), scratch.Hidden);
+                quality += (float)Neural.Activation.Sigmoid(logit);
+                terms.Descriptor(i).CopyTo(costInput);
+                cost += MathF.Exp(network.LogCost(costInput));
+            }
+            predictions.Quality[k] = quality / Members.Count;
+            predictions.Cost[k] = cost / Members.Count;
+        }
+        return predictions;
+    }
+
+    /// <summary>The decision under the request's preference from predictions made for its candidates.</summary>
+    public RoutingDecision Decide(RoutingRequest request, CandidatePredictions predictions)
     {
         var candidates = request.Candidates;
-        if (candidates.Count == 0) throw new ArgumentException("routing request has no candidates");
-        var scratch = _scratch.Value!;
-        scratch.Fit(candidates.Count);
-        var features = request.Prompt.Features(Encoder);
-        if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
-        Project(features, scratch);
-        var logLength = DialPolicy.LogLength(request.Prompt.Text);
-        var quality = scratch.Quality.AsSpan(0, candidates.Count);
-        var cost = scratch.Cost.AsSpan(0, candidates.Count);
-        quality.Clear();
-        cost.Clear();
-        for (var i = 0; i < Members.Count; i++)
-        {
-            var member = Members[i];
-            var pass = scratch.Passes[i];
-            pass.Reset(candidates.Count, request.Preference);
-            for (var k = 0; k < candidates.Count; k++)
-            {
-                member.Describer.Describe(candidates[k], pass.Descriptor(k));
-                pass.Latency[k] = DialPolicy.NormalizedLatency(candidates[k], Scale);
-            }
-            scratch.Projection.AsSpan(i * Hidden, Hidden).CopyTo(pass.Projection);
-            pass.LogLength = logLength;
-            member.Network.ScoreCandidates(pass);
-            for (var k = 0; k < candidates.Count; k++)
-            {
-                quality[k] += pass.Quality[k];
-                cost[k] += pass.Cost[k];
-            }
-        }
+        if (!predictions.AreFor(candidates)) throw new ArgumentException("the predictions were made for other candidates than the request's");
         var p = request.Preference.Normalized();
-        double betaSum = 0;
-        foreach (var m in Members) betaSum += m.Network.Beta;
-        var beta = (float)(betaSum / Members.Count);
-        var utility = scratch.Utility.AsSpan(0, candidates.Count);
-        var logits = scratch.Logits.AsSpan(0, candidates.Count);
+        var utility = new double[candidates.Count];
+        Span<float> logits = candidates.Count <= 64 ? stackalloc float[candidates.Count] : new float[candidates.Count];
+        Span<float> probability = candidates.Count <= 64 ? stackalloc float[candidates.Count] : new float[candidates.Count];
         for (var k = 0; k < utility.Length; k++)
         {
-            quality[k] /= Members.Count;
-            cost[k] /= Members.Count;
-            utility[k] = p.Quality * quality[k] - p.Cost * cost[k] - p.Latency * DialPolicy.NormalizedLatency(candidates[k], Scale);
-            logits[k] = (float)(beta * utility[k]);
+            utility[k] = p.Quality * predictions.Quality[k] - p.Cost * predictions.Cost[k] - p.Latency * DialPolicy.NormalizedLatency(candidates[k], Scale);
+            logits[k] = (float)(_beta * utility[k]);
         }
         // Probabilities as one policy would log them, with the members' mean inverse temperature.
-        var probability = scratch.Probability.AsSpan(0, candidates.Count);
         Neural.Activation.Softmax(logits, probability);
         var scores = new CandidateScore[candidates.Count];
         for (var k = 0; k < scores.Length; k++)
-            scores[k] = new CandidateScore(candidates[k].Name, utility[k], quality[k], cost[k] * Scale.CostUsd, probability[k]);
+            scores[k] = new CandidateScore(candidates[k].Name, utility[k], predictions.Quality[k], predictions.Cost[k] * Scale.CostUsd, probability[k]);
         return RoutingDecision.ArgMax(Name, scores);
     }
 
     /// <summary>
     /// Every member's W_x x + b over the non-zero features, in the order a single policy adds them (bias first,
-    /// then features by index), so each member's projection is bit-for-bit the one it computes alone.
+    /// then features by index), so each member's projection is bit-for-bit the one it computes alone. The
+    /// stacked width is walked in blocks of <see cref="Block"/> floats held in registers across all the
+    /// features, so the projection is only read and written once per block, not once per feature.
     /// </summary>
     private void Project(ReadOnlySpan<float> features, Scratch scratch)
     {
+        // Branch-free gathering of the non-zero features: a third or more of them are non-zero, in no
+        // predictable pattern, so a branch per feature would mispredict often.
+        var count = 0;
+        for (var j = 0; j < features.Length; j++)
+        {
+            scratch.Index[count] = j;
+            scratch.Value[count] = features[j];
+            count += features[j] != 0 ? 1 : 0;
+        }
+        var indices = scratch.Index.AsSpan(0, count);
+        var values = scratch.Value.AsSpan(0, count);
         var projection = scratch.Projection.AsSpan();
         _promptBias.CopyTo(projection);
         var width = projection.Length;
-        for (var j = 0; j < features.Length; j++)
+        var start = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; start + Block <= width; start += Block) ProjectBlock(indices, values, start, projection);
+        for (var n = 0; n < count; n++)
         {
-            var x = features[j];
-            if (x == 0) continue;
-            var column = _promptColumns.AsSpan(j * width, width);
-            var i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var vx = new Vector<float>(x);
-                for (; i <= width - Vector<float>.Count; i += Vector<float>.Count)
-                {
-                    // Multiply then add, never fused: the rounding must match the single policy's scalar loop.
-                    var product = new Vector<float>(column[i..]) * vx;
-                    (new Vector<float>(projection[i..]) + product).CopyTo(projection[i..]);
-                }
-            }
-            for (; i < width; i++) projection[i] += column[i] * x;
+            var column = _promptColumns.AsSpan(indices[n] * width, width);
+            var x = values[n];
+            for (var i = start; i < width; i++) projection[i] += column[i] * x;
         }
+    }
+
+    private const int Block = 8 * 8;
+
+    private void ProjectBlock(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int start, Span<float> projection)
+    {
+        var width = projection.Length;
+        ref var output = ref MemoryMarshal.GetReference(projection[start..]);
+        var (a0, a1, a2, a3) = (Vector256.LoadUnsafe(ref output, 0), Vector256.LoadUnsafe(ref output, 8), Vector256.LoadUnsafe(ref output, 16), Vector256.LoadUnsafe(ref output, 24));
+        var (a4, a5, a6, a7) = (Vector256.LoadUnsafe(ref output, 32), Vector256.LoadUnsafe(ref output, 40), Vector256.LoadUnsafe(ref output, 48), Vector256.LoadUnsafe(ref output, 56));
+        ref var columns = ref MemoryMarshal.GetArrayDataReference(_promptColumns);
+        for (var n = 0; n < indices.Length; n++)
+        {
+            ref var column = ref Unsafe.Add(ref columns, (nint)indices[n] * width + start);
+            var x = Vector256.Create(values[n]);
+            // Multiply then add, never fused: the rounding must match the single policy's scalar loop.
+            a0 += Vector256.LoadUnsafe(ref column, 0) * x;
+            a1 += Vector256.LoadUnsafe(ref column, 8) * x;
+            a2 += Vector256.LoadUnsafe(ref column, 16) * x;
+            a3 += Vector256.LoadUnsafe(ref column, 24) * x;
+            a4 += Vector256.LoadUnsafe(ref column, 32) * x;
+            a5 += Vector256.LoadUnsafe(ref column, 40) * x;
+            a6 += Vector256.LoadUnsafe(ref column, 48) * x;
+            a7 += Vector256.LoadUnsafe(ref column, 56) * x;
+        }
+        a0.StoreUnsafe(ref output, 0);
+        a1.StoreUnsafe(ref output, 8);
+        a2.StoreUnsafe(ref output, 16);
+        a3.StoreUnsafe(ref output, 24);
+        a4.StoreUnsafe(ref output, 32);
+        a5.StoreUnsafe(ref output, 40);
+        a6.StoreUnsafe(ref output, 48);
+        a7.StoreUnsafe(ref output, 56);
+    }
+
+    /// <summary>Each member's descriptor of a card and its term W_d d, which do not depend on the prompt.</summary>
+    private CandidateTerms Describe(ModelCard card)
+    {
+        var descriptor = Members[0].Network.Descriptor;
+        var terms = new CandidateTerms(Members.Count, descriptor, Hidden);
+        for (var i = 0; i < Members.Count; i++)
+        {
+            Members[i].Describer.Describe(card, terms.Descriptor(i));
+            Members[i].Network.CandidateTerm(terms.Descriptor(i), terms.Term(i));
+        }
+        return terms;
+    }
+
+    /// <summary>Per member: the card's descriptor d and W_d d.</summary>
+    private sealed class CandidateTerms(int members, int descriptor, int hidden)
+    {
+        private readonly float[] _descriptors = new float[members * descriptor];
+        private readonly float[] _terms = new float[members * hidden];
+
+        public Span<float> Descriptor(int member) => _descriptors.AsSpan(member * descriptor, descriptor);
+
+        public Span<float> Term(int member) => _terms.AsSpan(member * hidden, hidden);
     }
 
     private static (float[] Columns, float[] Bias) StackPromptWeights(IReadOnlyList<DialPolicy> members)
@@ -175,32 +259,18 @@ public sealed class DialEnsemble : IRouter
         return (columns, bias);
     }
 
-    /// <summary>One thread's buffers for a decision, grown to the largest candidate set seen, so routing allocates only its result.</summary>
+    /// <summary>One thread's buffers for a prediction, so it allocates only its result.</summary>
     private sealed class Scratch(DialEnsemble ensemble)
     {
         public float[] Projection { get; } = new float[ensemble.Members.Count * ensemble.Hidden];
 
-        public PolicyPass[] Passes { get; private set; } = [];
+        public int[] Index { get; } = new int[ensemble.Features];
 
-        public double[] Quality { get; private set; } = [];
+        public float[] Value { get; } = new float[ensemble.Features];
 
-        public double[] Cost { get; private set; } = [];
+        public float[] Hidden { get; } = new float[ensemble.Hidden];
 
-        public double[] Utility { get; private set; } = [];
-
-        public float[] Logits { get; private set; } = [];
-
-        public float[] Probability { get; private set; } = [];
-
-        public void Fit(int candidates)
-        {
-            if (Passes.Length > 0 && Passes[0].MaxCandidates >= candidates) return;
-            Passes = ensemble.Members.Select(m => new PolicyPass(m.Network, candidates)).ToArray();
-            Quality = new double[candidates];
-            Cost = new double[candidates];
-            Utility = new double[candidates];
-            Logits = new float[candidates];
-            Probability = new float[candidates];
-        }
+        /// <summary>[descriptor; log length], the cost head's input.</summary>
+        public float[] CostInput { get; } = new float[ensemble.Members[0].Network.Descriptor + 1];
     }
 }

@@ -58,34 +58,50 @@ public sealed class PolicyNetwork
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         pass.LogLength = logLength;
         Project(features, pass.Projection);
-        ScoreCandidates(pass);
-    }
-
-    /// <summary>
-    /// Scores every candidate from the prompt projection already in <paramref name="pass"/>, so an ensemble can
-    /// project a prompt once for all its members.
-    /// </summary>
-    internal void ScoreCandidates(PolicyPass pass)
-    {
         var beta = Beta;
-        Span<float> output = stackalloc float[1];
         for (var k = 0; k < pass.Count; k++)
         {
-            var d = pass.Descriptor(k);
             var h = pass.Hidden(k);
-            for (var i = 0; i < h.Length; i++) h[i] = pass.Projection[i] + TensorPrimitives.Dot(CandidateWeight.Row(i), d);
-            Activation.Relu(h);
-            Quality.Forward(h, output);
-            pass.QualityLogit[k] = output[0];
-            pass.Quality[k] = (float)Activation.Sigmoid(output[0]);
-            Cost.Forward(pass.CostInput(k), output);
-            // Clamped so an untrained head cannot overflow; e^±30 is far outside any real price ratio.
-            pass.LogCost[k] = Math.Clamp(output[0], -30f, 30f);
+            CandidateTerm(pass.Descriptor(k), h);
+            pass.QualityLogit[k] = QualityLogit(pass.Projection, h, h);
+            pass.Quality[k] = (float)Activation.Sigmoid(pass.QualityLogit[k]);
+            pass.LogCost[k] = LogCost(pass.CostInput(k));
             pass.Cost[k] = MathF.Exp(pass.LogCost[k]);
             pass.Utility[k] = pass.QualityWeight * pass.Quality[k] - pass.CostWeight * pass.Cost[k] - pass.LatencyWeight * pass.Latency[k];
             pass.Logit[k] = beta * pass.Utility[k];
         }
         Activation.Softmax(pass.Logit.AsSpan(0, pass.Count), pass.Probability.AsSpan(0, pass.Count));
+    }
+
+    /// <summary>
+    /// W_d d, the candidate's share of the hidden pre-activation. It does not depend on the prompt, so a router
+    /// may compute it once per candidate card and reuse it for every prompt.
+    /// </summary>
+    internal void CandidateTerm(ReadOnlySpan<float> descriptor, Span<float> term)
+    {
+        for (var i = 0; i < term.Length; i++) term[i] = TensorPrimitives.Dot(CandidateWeight.Row(i), descriptor);
+    }
+
+    /// <summary>
+    /// q̂'s logit v · ReLU(W_x x + b + W_d d) + c from the prompt projection and the candidate term; leaves the
+    /// activation in <paramref name="hidden"/>, which may be <paramref name="term"/> itself.
+    /// </summary>
+    internal float QualityLogit(ReadOnlySpan<float> projection, ReadOnlySpan<float> term, Span<float> hidden)
+    {
+        TensorPrimitives.Add(term, projection, hidden);
+        Activation.Relu(hidden);
+        Span<float> output = stackalloc float[1];
+        Quality.Forward(hidden, output);
+        return output[0];
+    }
+
+    /// <summary>log ĉ from [descriptor; log length].</summary>
+    internal float LogCost(ReadOnlySpan<float> costInput)
+    {
+        Span<float> output = stackalloc float[1];
+        Cost.Forward(costInput, output);
+        // Clamped so an untrained head cannot overflow; e^±30 is far outside any real price ratio.
+        return Math.Clamp(output[0], -30f, 30f);
     }
 
     /// <summary>

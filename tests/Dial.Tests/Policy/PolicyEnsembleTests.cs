@@ -98,6 +98,62 @@ public sealed class PolicyEnsembleTests(TrainedPolicyFixture fixture) : IClassFi
     }
 
     [Fact]
+    public void EachMembersShareOfTheRegisterBlockedProjectionIsItsOwnProjection()
+    {
+        // 2 x 72 hidden units: two 64-float register blocks and a 16-float remainder of the stacked projection.
+        var ensemble = Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, Tiny with { Hidden = 72, EnsembleSize = 2 }).Train(SmallContext));
+        foreach (var prompt in fixture.Prompts.Take(20))
+        {
+            var request = new RoutingRequest(prompt, Preference.FromCostWeight(0.1), fixture.Models);
+            var decision = ensemble.Route(request);
+            var members = ensemble.Members.Select(m => m.Route(request)).ToArray();
+            foreach (var c in decision.Candidates)
+            {
+                double sum = 0;
+                foreach (var m in members) sum += m.Candidates.Single(x => x.Model == c.Model).ExpectedQuality!.Value;
+                Assert.Equal(sum / members.Length, c.ExpectedQuality!.Value);
+            }
+        }
+    }
+
+    [Fact]
+    public void CachedPredictionsServeEveryPreferenceAndAChangedCardIsPredictedAfresh()
+    {
+        var ensemble = fixture.Ensemble;
+        var prompt = new Prompt(fixture.Prompts[3].Text);
+        var candidates = fixture.Models;
+        foreach (var w in new[] { 0, 0.01, 0.2, 1 })
+        {
+            var request = new RoutingRequest(prompt, Preference.FromCostWeight(w), candidates);
+            var fresh = ensemble.Decide(request, ensemble.Predict(prompt, candidates));
+            Assert.Equal(fresh, ensemble.Route(request), DecisionComparer.Instance);
+        }
+        // A price rise is a new card object: the cached predictions for the old card must not be used.
+        var raised = candidates.Select(c => c with { InputUsdPerMTok = c.InputUsdPerMTok * 20 + 1 }).ToArray();
+        var before = ensemble.Route(new RoutingRequest(prompt, Preference.FromCostWeight(0.2), candidates));
+        var after = ensemble.Route(new RoutingRequest(prompt, Preference.FromCostWeight(0.2), raised));
+        foreach (var c in after.Candidates)
+            Assert.True(c.ExpectedCostUsd > before.Candidates.Single(x => x.Model == c.Model).ExpectedCostUsd, $"{c.Model}'s predicted cost did not rise with its price");
+        var reordered = candidates.Reverse().ToArray();
+        var again = ensemble.Route(new RoutingRequest(prompt, Preference.FromCostWeight(0.2), reordered));
+        Assert.Equal(before.Model, again.Model);
+        foreach (var c in again.Candidates) Assert.Equal(before.Candidates.Single(x => x.Model == c.Model).ExpectedQuality, c.ExpectedQuality);
+        var e = Assert.Throws<ArgumentException>(() => ensemble.Decide(new RoutingRequest(prompt, Preference.QualityOnly, reordered), ensemble.Predict(prompt, candidates)));
+        Assert.Contains("other candidates", e.Message);
+    }
+
+    /// <summary>Same choice, and every candidate's utility, predictions and probability equal.</summary>
+    private sealed class DecisionComparer : IEqualityComparer<RoutingDecision>
+    {
+        public static readonly DecisionComparer Instance = new();
+
+        public bool Equals(RoutingDecision? a, RoutingDecision? b) =>
+            a is not null && b is not null && a.Model == b.Model && a.Candidates.SequenceEqual(b.Candidates);
+
+        public int GetHashCode(RoutingDecision d) => d.Model.GetHashCode(StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OptionsRejectAnEmptyEnsembleAndATinyFeatureDimension()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new DialPolicyTrainer(Feedback.Bandit, Tiny with { EnsembleSize = 0 }).Train(SmallContext));
