@@ -19,7 +19,7 @@ internal static class TrainCommand
         var feedback = new Option<string>("--feedback") { Description = "bandit (only the chosen model's outcome, as deployed) or full (every model's outcome)", DefaultValueFactory = _ => "bandit" };
         feedback.AcceptOnlyFromAmong("bandit", "full");
         var seed = new Option<int>("--seed") { Description = "Seeds every random choice; the same seed gives the same policy", DefaultValueFactory = _ => 1 };
-        var epochs = new Option<int?>("--epochs") { Description = $"Passes over the training prompts (default {new PolicyOptions().Epochs})" };
+        var epochs = new Option<int?>("--epochs") { Description = $"Passes over the training prompts (default {PolicyOptions.For(Feedback.Bandit).Epochs}, {PolicyOptions.For(Feedback.Full).Epochs} with --feedback full)" };
         var identities = new Option<string?>("--identities") { Description = "Identity table (JSON) to describe models by, instead of learned embeddings" };
         var models = new Option<string?>("--models") { Description = "Model cards file (default: NAME.models.json beside the table)" };
         var command = new Command("train", "Train the preference-conditioned routing policy") { data, output, feedback, seed, epochs, identities, models };
@@ -28,10 +28,11 @@ internal static class TrainCommand
             var table = TableInput.Read(parse.GetValue(data)!, parse.GetValue(models), parse.InvocationConfiguration.Error);
             var train = table.Where(Split.Train);
             if (train.PromptCount == 0) throw new ArgumentException($"{table.Source}: no prompts in the train split");
-            var options = new PolicyOptions();
+            var kind = parse.GetValue(feedback) == "full" ? Feedback.Full : Feedback.Bandit;
+            var options = PolicyOptions.For(kind);
             if (parse.GetValue(epochs) is { } e) options = options with { Epochs = e, WarmStartEpochs = Math.Min(options.WarmStartEpochs, e) };
             if (parse.GetValue(identities) is { } idPath) options = options with { Identities = IdentityTable.Load(idPath) };
-            var trainer = new DialPolicyTrainer(parse.GetValue(feedback) == "full" ? Feedback.Full : Feedback.Bandit, options);
+            var trainer = new DialPolicyTrainer(kind, options);
 
             var clock = Stopwatch.StartNew();
             var encoder = HashedTfidfEncoder.Fit(train.Prompts.Select(p => p.Text));

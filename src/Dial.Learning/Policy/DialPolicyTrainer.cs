@@ -19,7 +19,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
     /// <summary>The baseline only has to track the mean reward of a prompt and preference; a small layer does.</summary>
     private const int BaselineHidden = 32;
 
-    private readonly PolicyOptions _options = options ?? new PolicyOptions();
+    private readonly PolicyOptions _options = options ?? PolicyOptions.For(feedback);
 
     public string Name => feedback == Feedback.Bandit ? BanditName : FullName;
 
