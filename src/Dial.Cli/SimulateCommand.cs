@@ -74,8 +74,8 @@ internal static class SimulateCommand
             var specs = new List<LearnerSpec>();
             if (kinds.Contains(PolicyFineTuner.KindName))
             {
-                // The policy is already trained on train (offline); warm start would add nothing it has not seen.
-                var policy = environment.Reference as DialPolicy ?? new DialPolicyTrainer(Feedback.Bandit).TrainPolicy(environment.Context);
+                // The ensemble is already trained on train (offline); warm start would add nothing it has not seen.
+                var policy = environment.Reference as DialEnsemble ?? new DialPolicyTrainer(Feedback.Bandit).TrainEnsemble(environment.Context);
                 var epsilonValue = parse.GetValue(epsilon) ?? PolicyFineTuner.DefaultEpsilon;
                 specs.Add(new LearnerSpec(PolicyFineTuner.KindName, seed => new PolicyFineTuner(policy, epsilonValue, learningRate, seed)));
             }

@@ -33,7 +33,13 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
     private long _applied;
     private long _appliedAtSnapshot = -1;
 
-    public OnlineLearning(LearningOptions options, RoutingData data, ModelCatalog models, ILearnerStateStore states, IObservationLog log, int seed, ILogger<OnlineLearning> logger)
+    /// <param name="servedPolicy">
+    /// The policy ensemble the gateway would serve without learning (its <c>Dial:PolicyFile</c> or trained
+    /// <c>dial</c> router), or null when it serves another router; policy-ft fine-tunes it, or else a freshly
+    /// trained ensemble. Called only when policy-ft starts without a snapshot.
+    /// </param>
+    public OnlineLearning(LearningOptions options, RoutingData data, ModelCatalog models, ILearnerStateStore states, IObservationLog log, int seed, ILogger<OnlineLearning> logger,
+        Func<DialEnsemble?>? servedPolicy = null)
     {
         options.Validate();
         _options = options;
@@ -65,7 +71,7 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
         }
         else
         {
-            _learner = Fresh(kind, options, data, seed);
+            _learner = Fresh(kind, options, data, seed, servedPolicy);
             _position = log.Start;
         }
     }
@@ -161,11 +167,11 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
         }
     }
 
-    private static IOnlineLearner Fresh(string kind, LearningOptions options, RoutingData data, int seed)
+    private static IOnlineLearner Fresh(string kind, LearningOptions options, RoutingData data, int seed, Func<DialEnsemble?>? servedPolicy)
     {
         var context = new TrainingContext(data.Train, data.Encoder, data.Scale, seed);
         if (kind == PolicyFineTuner.KindName)
-            return new PolicyFineTuner(new DialPolicyTrainer(Feedback.Bandit).TrainPolicy(context), options.Exploration ?? PolicyFineTuner.DefaultEpsilon, seed: seed);
+            return new PolicyFineTuner(servedPolicy?.Invoke() ?? new DialPolicyTrainer(Feedback.Bandit).TrainEnsemble(context), options.Exploration ?? PolicyFineTuner.DefaultEpsilon, seed: seed);
         var learner = OnlineLearnerFactory.Create(kind, OfflineRidgeTrainer.FitFeatures(context, options.Components), data.Scale, new BanditOptions(Seed: seed), options.Exploration);
         if (options.WarmStart) OfflineRidgeTrainer.ObserveAll(learner, data.Train);
         return learner;

@@ -11,8 +11,8 @@ namespace Dial.Learning.Policy;
 /// <c>dial route</c> and the gateway route with. Members share one encoder, reward scale and model cards.
 /// </summary>
 /// <remarks>
-/// The members must not be trained after the ensemble is made: it keeps an inference-only copy of their prompt
-/// weights (see <see cref="PromptColumns"/>), taken when it is constructed.
+/// The members must not be trained after the ensemble is made, except through <see cref="ApplyStep"/>: it keeps an
+/// inference-only copy of their prompt weights (see <see cref="PromptColumns"/>), taken when it is constructed.
 /// </remarks>
 public sealed class DialEnsemble : IRouter
 {
@@ -124,6 +124,40 @@ public sealed class DialEnsemble : IRouter
         for (var k = 0; k < scores.Length; k++)
             scores[k] = new CandidateScore(candidates[k].Name, utility[k], quality[k], cost[k] * Scale.CostUsd, probability[k]);
         return RoutingDecision.ArgMax(Name, scores);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="step"/> to member <paramref name="member"/>'s parameters and to the ensemble's stacked copy
+    /// of them, so the two stay equal (online fine-tuning). The caller makes sure no decision reads the ensemble
+    /// meanwhile; this costs the step's few W_x columns plus the small dense parameters, not a copy of the network.
+    /// </summary>
+    public void ApplyStep(int member, PolicyStep step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(member);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(member, Members.Count);
+        var network = Members[member].Network;
+        if (step.Hidden != Hidden) throw new ArgumentException($"step has hidden size {step.Hidden}, the ensemble {Hidden}", nameof(step));
+        var weight = network.Prompt.Weight.Value;
+        var width = Members.Count * Hidden;
+        for (var n = 0; n < step.Count; n++)
+        {
+            var j = step.Features[n];
+            var delta = step.Column(n);
+            var stacked = _promptColumns.AsSpan(j * width + member * Hidden, Hidden);
+            for (var i = 0; i < delta.Length; i++)
+            {
+                weight[i * Features + j] += delta[i];
+                stacked[i] += delta[i];
+            }
+        }
+        var parameters = network.Parameters;
+        for (var p = 1; p < parameters.Count; p++)
+        {
+            var value = parameters[p].Value;
+            var delta = step.Dense[p - 1];
+            for (var i = 0; i < value.Length; i++) value[i] += delta[i];
+        }
+        network.Prompt.Bias.Value.AsSpan(0, Hidden).CopyTo(_promptBias.AsSpan(member * Hidden, Hidden));
     }
 
     /// <summary>
