@@ -79,10 +79,10 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(sp.GetRequiredService<LearningOptions>().Redis
             ?? throw new InvalidOperationException("configuration Dial:Learning:Redis is not set")));
         services.TryAddSingleton<IObservationLog>(sp => IsShared(sp)
-            ? new RedisObservationLog(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<LearningOptions>().Key)
+            ? new RedisObservationLog(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<LearningOptions>().Key, sp.GetRequiredService<TimeProvider>())
             : new StoreObservationLog(sp.GetRequiredService<IGatewayStore>()));
         services.TryAddSingleton<ILearnerStateStore>(sp => IsShared(sp)
-            ? new RedisLearnerStateStore(sp.GetRequiredService<IConnectionMultiplexer>())
+            ? new RedisLearnerStateStore(sp.GetRequiredService<IConnectionMultiplexer>(), TimeSpan.FromSeconds(sp.GetRequiredService<LearningOptions>().ReplicaTimeoutSeconds), sp.GetRequiredService<TimeProvider>())
             : new SqliteLearnerStateStore(sp.GetRequiredService<LearningOptions>().StatePath));
         services.TryAddSingleton(sp => new OnlineLearning(sp.GetRequiredService<LearningOptions>(), sp.GetRequiredService<Lazy<RoutingData>>().Value,
             sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ILearnerStateStore>(), sp.GetRequiredService<IObservationLog>(),

@@ -29,6 +29,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
     // Chosen by replay on RouterBench's train split (3 seeds, w = 0.1, with drift): 0.01 beat 0.05 and 0.1; learning rate 1e-3 beat 3e-4 and 3e-3.
     public const double DefaultEpsilon = 0.01;
     public const float DefaultLearningRate = 1e-3f;
+    public const bool DefaultPromptWeights = true;
 
     private const string Magic = "DIAL-POLICY-FT-2";
 
@@ -38,13 +39,20 @@ public sealed class PolicyFineTuner : IOnlineLearner
     private readonly SparseAdam[] _optimisers;
     private readonly PolicyPass[] _passes;
     private readonly PolicyObjective _objective = new(new PolicyOptions(), 1);
+    private readonly float[] _noFeatures;
+    private readonly float[] _projection;
     private int _active;
     private int _readIndicator;
     private long _decisions;
     private long _updates;
 
     /// <param name="policy">The offline policy ensemble; it is copied, never changed.</param>
-    public PolicyFineTuner(DialEnsemble policy, double epsilon = DefaultEpsilon, float learningRate = DefaultLearningRate, int seed = 1)
+    /// <param name="promptWeights">
+    /// Whether steps also move W_x (in the prompt's non-zero feature columns). Off, W_x keeps its offline values and
+    /// an update costs about one routing decision; on, it also costs time in proportion to the prompt's non-zero
+    /// features (a thousand or more for long prompts under character n-grams).
+    /// </param>
+    public PolicyFineTuner(DialEnsemble policy, double epsilon = DefaultEpsilon, float learningRate = DefaultLearningRate, int seed = 1, bool promptWeights = DefaultPromptWeights)
     {
         ArgumentNullException.ThrowIfNull(policy);
         Epsilon = EpsilonGreedyRouter.CheckEpsilon(epsilon);
@@ -52,9 +60,12 @@ public sealed class PolicyFineTuner : IOnlineLearner
             throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "learning rate must be a positive number");
         LearningRate = learningRate;
         Seed = seed;
+        PromptWeights = promptWeights;
         _copies = [Copy(policy), Copy(policy)];
-        _optimisers = policy.Members.Select(m => new SparseAdam(m.Network, learningRate)).ToArray();
+        _optimisers = policy.Members.Select(m => new SparseAdam(m.Network, learningRate, promptWeights)).ToArray();
         _passes = policy.Members.Select(m => new PolicyPass(m.Network, 1)).ToArray();
+        _noFeatures = new float[policy.Members[0].Network.Features];
+        _projection = new float[policy.Members.Count * policy.Members[0].Network.Hidden];
     }
 
     public string Name => KindName;
@@ -64,6 +75,8 @@ public sealed class PolicyFineTuner : IOnlineLearner
     public float LearningRate { get; }
 
     public int Seed { get; }
+
+    public bool PromptWeights { get; }
 
     /// <summary>Outcomes learned from so far.</summary>
     public long Updates => Interlocked.Read(ref _updates);
@@ -107,6 +120,8 @@ public sealed class PolicyFineTuner : IOnlineLearner
         lock (_writeLock)
         {
             var standby = _copies[1 - _active];
+            // Every member's prompt projection at once, from the ensemble's contiguous stacked copy of W_x.
+            standby.Project(features, _projection);
             for (var m = 0; m < standby.Members.Count; m++)
             {
                 var member = standby.Members[m];
@@ -114,9 +129,13 @@ public sealed class PolicyFineTuner : IOnlineLearner
                 pass.Reset(1, request.Preference);
                 member.Describer.Describe(card, pass.Descriptor(0));
                 pass.Latency[0] = DialPolicy.NormalizedLatency(card, standby.Scale);
-                member.Network.Forward(pass, features, logLength);
-                _objective.WarmStart(member.Network, pass, features, score, cost, backward: true);
-                _optimisers[m].Step(member.Network, features);
+                _projection.AsSpan(m * pass.Projection.Length, pass.Projection.Length).CopyTo(pass.Projection);
+                pass.LogLength = logLength;
+                member.Network.ScoreCandidates(pass);
+                // Zero features keep the backward pass from scattering W_x's gradient into the network's row-major
+                // matrix; the optimiser forms that gradient itself from the projection's gradient, column by column.
+                _objective.WarmStart(member.Network, pass, _noFeatures, score, cost, backward: true);
+                _optimisers[m].Step(member.Network, pass.ProjectionGradient, features);
                 standby.ApplyStep(m, _optimisers[m].Change);
             }
             var old = _copies[_active];
@@ -142,6 +161,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
                 w.Write(Epsilon);
                 w.Write(LearningRate);
                 w.Write(Seed);
+                w.Write(PromptWeights);
                 w.Write(Interlocked.Read(ref _decisions));
                 w.Write(_updates);
                 // Between updates both copies are equal and only the writer, who holds the lock, changes them.
@@ -163,13 +183,14 @@ public sealed class PolicyFineTuner : IOnlineLearner
             var epsilon = r.ReadDouble();
             var learningRate = r.ReadSingle();
             var seed = r.ReadInt32();
+            var promptWeights = r.ReadBoolean();
             var decisions = r.ReadInt64();
             var updates = r.ReadInt64();
             var length = r.ReadInt32();
             if (length <= 0 || length > snapshot.Length) throw new InvalidDataException($"policy fine-tuner snapshot: invalid policy length {length}");
             var policy = PolicyFromBytes(r.ReadBytes(length));
             if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("policy fine-tuner snapshot has trailing bytes");
-            return new PolicyFineTuner(policy, epsilon, learningRate, seed) { _decisions = decisions, _updates = updates };
+            return new PolicyFineTuner(policy, epsilon, learningRate, seed, promptWeights) { _decisions = decisions, _updates = updates };
         }
         catch (EndOfStreamException)
         {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Dial.Learning.Policy;
 
@@ -79,7 +80,7 @@ public sealed class DialEnsemble : IRouter
         scratch.Fit(candidates.Count);
         var features = request.Prompt.Features(Encoder);
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
-        Project(features, scratch);
+        Project(features, scratch.Projection);
         var logLength = DialPolicy.LogLength(request.Prompt.Text);
         var quality = scratch.Quality.AsSpan(0, candidates.Count);
         var cost = scratch.Cost.AsSpan(0, candidates.Count);
@@ -137,19 +138,16 @@ public sealed class DialEnsemble : IRouter
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(member, Members.Count);
         var network = Members[member].Network;
         if (step.Hidden != Hidden) throw new ArgumentException($"step has hidden size {step.Hidden}, the ensemble {Hidden}", nameof(step));
-        var weight = network.Prompt.Weight.Value;
-        var width = Members.Count * Hidden;
-        for (var n = 0; n < step.Count; n++)
+        var (hidden, width) = (Hidden, Members.Count * Hidden);
+        var columns = step.PromptColumns;
+        // Row by row: the member's W_x is row-major, so each row's few changed entries are visited in ascending order.
+        for (var i = 0; i < hidden; i++)
         {
-            var j = step.Features[n];
-            var delta = step.Column(n);
-            var stacked = _promptColumns.AsSpan(j * width + member * Hidden, Hidden);
-            for (var i = 0; i < delta.Length; i++)
-            {
-                weight[i * Features + j] += delta[i];
-                stacked[i] += delta[i];
-            }
+            var row = network.Prompt.Weight.Row(i);
+            for (var n = 0; n < step.Count; n++) row[step.Features[n]] += columns[n * hidden + i];
         }
+        for (var n = 0; n < step.Count; n++)
+            TensorPrimitives.Add(_promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden), step.Column(n), _promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden));
         var parameters = network.Parameters;
         for (var p = 1; p < parameters.Count; p++)
         {
@@ -161,12 +159,14 @@ public sealed class DialEnsemble : IRouter
     }
 
     /// <summary>
-    /// Every member's W_x x + b over the non-zero features, in the order a single policy adds them (bias first,
-    /// then features by index), so each member's projection is bit-for-bit the one it computes alone.
+    /// Every member's W_x x + b over the non-zero features (member after member, hidden values each), in the order
+    /// a single policy adds them (bias first, then features by index), so each member's projection is bit-for-bit
+    /// the one it computes alone.
     /// </summary>
-    private void Project(ReadOnlySpan<float> features, Scratch scratch)
+    public void Project(ReadOnlySpan<float> features, Span<float> projection)
     {
-        var projection = scratch.Projection.AsSpan();
+        if (features.Length != Features || projection.Length != Members.Count * Hidden)
+            throw new ArgumentException($"projection of {features.Length} features into {projection.Length} values; the ensemble takes {Features} into {Members.Count * Hidden}");
         _promptBias.CopyTo(projection);
         var width = projection.Length;
         for (var j = 0; j < features.Length; j++)

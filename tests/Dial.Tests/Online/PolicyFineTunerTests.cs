@@ -29,10 +29,12 @@ public sealed class PolicyFineTunerTests(TrainedPolicyFixture fixture) : IClassF
         Assert.Equal(Quality(before, favourite), Quality(fixture.Ensemble.Route(request), favourite));
     }
 
-    [Fact]
-    public void The_first_update_of_every_member_is_dense_Adams_step_and_touches_only_the_prompts_feature_columns()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_first_update_of_every_member_is_dense_Adams_step_and_touches_only_the_prompts_feature_columns(bool promptWeights)
     {
-        var tuner = new PolicyFineTuner(fixture.Ensemble, epsilon: 0, learningRate: 1e-2f);
+        var tuner = new PolicyFineTuner(fixture.Ensemble, epsilon: 0, learningRate: 1e-2f, promptWeights: promptWeights);
         var request = Request(3);
         var card = fixture.Models[2];
         var outcome = new Outcome(0.2, card.CostUsd(400, 300));
@@ -57,7 +59,11 @@ public sealed class PolicyFineTunerTests(TrainedPolicyFixture fixture) : IClassF
         for (var m = 0; m < tuned.Members.Count; m++)
         {
             var (expected, actual, offline) = (reference.Members[m].Network, tuned.Members[m].Network, fixture.Ensemble.Members[m].Network);
-            for (var p = 0; p < expected.Parameters.Count; p++) Assert.Equal(expected.Parameters[p].Value, actual.Parameters[p].Value);
+            // Parameters[0] is W_x, which stays at its offline values when the prompt weights are not tuned.
+            Assert.Equal((promptWeights ? expected : offline).Parameters[0].Value, actual.Parameters[0].Value);
+            for (var p = 1; p < expected.Parameters.Count; p++) Assert.Equal(expected.Parameters[p].Value, actual.Parameters[p].Value);
+            Assert.NotEqual(offline.Parameters[1].Value, actual.Parameters[1].Value);
+            if (!promptWeights) continue;
             var changedColumns = Enumerable.Range(0, actual.Features)
                 .Where(j => Enumerable.Range(0, actual.Hidden).Any(i => actual.Prompt.Weight.Row(i)[j] != offline.Prompt.Weight.Row(i)[j]))
                 .ToArray();
