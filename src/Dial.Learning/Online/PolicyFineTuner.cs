@@ -29,7 +29,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
     // Chosen by replay on RouterBench's train split (3 seeds, w = 0.1, with drift): 0.01 beat 0.05 and 0.1; learning rate 1e-3 beat 3e-4 and 3e-3.
     public const double DefaultEpsilon = 0.01;
     public const float DefaultLearningRate = 1e-3f;
-    public const int DefaultPromptColumns = int.MaxValue;
+    public const bool DefaultPromptWeights = true;
 
     private const string Magic = "DIAL-POLICY-FT-2";
 
@@ -47,12 +47,12 @@ public sealed class PolicyFineTuner : IOnlineLearner
     private long _updates;
 
     /// <param name="policy">The offline policy ensemble; it is copied, never changed.</param>
-    /// <param name="promptColumns">
-    /// How many W_x columns a step moves: those of the prompt's largest features (all its non-zero ones at most).
-    /// 0 keeps W_x at its offline values, and an update costs about one routing decision; each column adds
-    /// members × hidden floats of work (a long prompt has a thousand or more non-zero character n-grams).
+    /// <param name="promptWeights">
+    /// Whether steps also move W_x (in the prompt's non-zero feature columns). Off, W_x keeps its offline values and
+    /// an update costs about one routing decision; on, it also costs time in proportion to the prompt's non-zero
+    /// features (a thousand or more for long prompts under character n-grams).
     /// </param>
-    public PolicyFineTuner(DialEnsemble policy, double epsilon = DefaultEpsilon, float learningRate = DefaultLearningRate, int seed = 1, int promptColumns = DefaultPromptColumns)
+    public PolicyFineTuner(DialEnsemble policy, double epsilon = DefaultEpsilon, float learningRate = DefaultLearningRate, int seed = 1, bool promptWeights = DefaultPromptWeights)
     {
         ArgumentNullException.ThrowIfNull(policy);
         Epsilon = EpsilonGreedyRouter.CheckEpsilon(epsilon);
@@ -60,10 +60,9 @@ public sealed class PolicyFineTuner : IOnlineLearner
             throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "learning rate must be a positive number");
         LearningRate = learningRate;
         Seed = seed;
-        ArgumentOutOfRangeException.ThrowIfNegative(promptColumns);
-        PromptColumns = promptColumns;
+        PromptWeights = promptWeights;
         _copies = [Copy(policy), Copy(policy)];
-        _optimisers = policy.Members.Select(m => new SparseAdam(m.Network, learningRate, promptColumns)).ToArray();
+        _optimisers = policy.Members.Select(m => new SparseAdam(m.Network, learningRate, promptWeights)).ToArray();
         _passes = policy.Members.Select(m => new PolicyPass(m.Network, 1)).ToArray();
         _noFeatures = new float[policy.Members[0].Network.Features];
         _projection = new float[policy.Members.Count * policy.Members[0].Network.Hidden];
@@ -77,7 +76,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
 
     public int Seed { get; }
 
-    public int PromptColumns { get; }
+    public bool PromptWeights { get; }
 
     /// <summary>Outcomes learned from so far.</summary>
     public long Updates => Interlocked.Read(ref _updates);
@@ -162,7 +161,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
                 w.Write(Epsilon);
                 w.Write(LearningRate);
                 w.Write(Seed);
-                w.Write(PromptColumns);
+                w.Write(PromptWeights);
                 w.Write(Interlocked.Read(ref _decisions));
                 w.Write(_updates);
                 // Between updates both copies are equal and only the writer, who holds the lock, changes them.
@@ -184,14 +183,14 @@ public sealed class PolicyFineTuner : IOnlineLearner
             var epsilon = r.ReadDouble();
             var learningRate = r.ReadSingle();
             var seed = r.ReadInt32();
-            var promptColumns = r.ReadInt32();
+            var promptWeights = r.ReadBoolean();
             var decisions = r.ReadInt64();
             var updates = r.ReadInt64();
             var length = r.ReadInt32();
             if (length <= 0 || length > snapshot.Length) throw new InvalidDataException($"policy fine-tuner snapshot: invalid policy length {length}");
             var policy = PolicyFromBytes(r.ReadBytes(length));
             if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("policy fine-tuner snapshot has trailing bytes");
-            return new PolicyFineTuner(policy, epsilon, learningRate, seed, promptColumns) { _decisions = decisions, _updates = updates };
+            return new PolicyFineTuner(policy, epsilon, learningRate, seed, promptWeights) { _decisions = decisions, _updates = updates };
         }
         catch (EndOfStreamException)
         {

@@ -24,22 +24,16 @@ public sealed class SparseAdam
     private readonly float[] _promptV;
     private readonly float[][] _m;
     private readonly float[][] _v;
-    private readonly float[] _magnitudes;
     private int _step;
 
-    /// <param name="promptColumns">
-    /// How many of W_x's columns a step may move: those of the prompt's largest features (by magnitude), at most
-    /// all its non-zero ones; 0 keeps W_x as it is (its moments are then not even allocated).
-    /// </param>
-    public SparseAdam(PolicyNetwork network, float learningRate, int promptColumns = int.MaxValue)
+    /// <param name="promptWeights">Whether W_x moves at all; when not, its moments are not even allocated.</param>
+    public SparseAdam(PolicyNetwork network, float learningRate, bool promptWeights = true)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(promptColumns);
         _features = network.Features;
         _hidden = network.Hidden;
-        PromptColumns = promptColumns;
-        _promptM = promptColumns > 0 ? new float[_features * _hidden] : [];
-        _promptV = promptColumns > 0 ? new float[_features * _hidden] : [];
-        _magnitudes = promptColumns > 0 ? new float[_features] : [];
+        PromptWeights = promptWeights;
+        _promptM = promptWeights ? new float[_features * _hidden] : [];
+        _promptV = promptWeights ? new float[_features * _hidden] : [];
         var dense = network.Parameters.Skip(1).ToArray();
         _m = dense.Select(p => new float[p.Value.Length]).ToArray();
         _v = dense.Select(p => new float[p.Value.Length]).ToArray();
@@ -49,7 +43,7 @@ public sealed class SparseAdam
 
     public float LearningRate { get; }
 
-    public int PromptColumns { get; }
+    public bool PromptWeights { get; }
 
     /// <summary>The last step's change of the parameters (to be added to them).</summary>
     public PolicyStep Change { get; }
@@ -68,12 +62,9 @@ public sealed class SparseAdam
         var c1 = 1 - MathF.Pow(Beta1, _step);
         var c2 = 1 - MathF.Pow(Beta2, _step);
         var count = 0;
-        var (threshold, atThreshold) = PromptColumns > 0 ? Threshold(features) : (float.PositiveInfinity, 0);
-        for (var j = 0; j < features.Length && count < PromptColumns; j++)
+        for (var j = 0; j < features.Length && PromptWeights; j++)
         {
-            var magnitude = MathF.Abs(features[j]);
-            if (features[j] == 0 || magnitude < threshold) continue;
-            if (magnitude == threshold && atThreshold-- <= 0) continue;
+            if (features[j] == 0) continue;
             Change.Features[count] = j;
             MoveColumn(projectionGradient, features[j], _promptM.AsSpan(j * _hidden, _hidden), _promptV.AsSpan(j * _hidden, _hidden), Change.Column(count), c1, c2);
             count++;
@@ -88,26 +79,6 @@ public sealed class SparseAdam
             for (var i = 0; i < g.Length; i++) delta[i] = Move(g[i], ref m[i], ref v[i], c1, c2);
             Array.Clear(g);
         }
-    }
-
-    /// <summary>
-    /// The smallest feature magnitude among the <see cref="PromptColumns"/> largest non-zero ones, and how many
-    /// features of exactly that magnitude may be taken (ties beyond the quota are left, lowest indices first taken).
-    /// </summary>
-    private (float Threshold, int AtThreshold) Threshold(ReadOnlySpan<float> features)
-    {
-        var n = 0;
-        foreach (var x in features)
-            if (x != 0) _magnitudes[n++] = MathF.Abs(x);
-        if (n <= PromptColumns) return (0, n);
-        var values = _magnitudes.AsSpan(0, n);
-        // Descending order's first PromptColumns entries are the ones kept; a full sort of a thousand floats costs
-        // a few microseconds, little next to the step itself.
-        values.Sort((a, b) => b.CompareTo(a));
-        var threshold = values[PromptColumns - 1];
-        var above = 0;
-        for (var i = 0; i < PromptColumns; i++) if (values[i] > threshold) above++;
-        return (threshold, PromptColumns - above);
     }
 
     /// <summary>One W_x column's step, gradient <paramref name="projectionGradient"/> × <paramref name="x"/>, a vector at a time (the same per-element arithmetic as <see cref="Move"/>).</summary>
