@@ -1,3 +1,5 @@
+using Dial.Learning.Online;
+
 namespace Dial.Gateway.Learning;
 
 /// <summary>
@@ -16,6 +18,9 @@ public sealed class LearningOptions
 
     /// <summary>The learner kind's exploration parameter (alpha, posterior scale, epsilon); null: its default.</summary>
     public double? Exploration { get; set; }
+
+    /// <summary>policy-ft only: whether its steps also move the prompt weights W_x (slower updates; see docs/online/README.md).</summary>
+    public bool FineTunePromptWeights { get; set; } = PolicyFineTuner.DefaultPromptWeights;
 
     /// <summary>Principal components of the prompt features the bandits use.</summary>
     public int Components { get; set; } = 16;

@@ -217,7 +217,7 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
     {
         var context = new TrainingContext(data.Train, data.Encoder, data.Scale, seed);
         if (kind == PolicyFineTuner.KindName)
-            return new PolicyFineTuner(servedPolicy?.Invoke() ?? new DialPolicyTrainer(Feedback.Bandit).TrainEnsemble(context), options.Exploration ?? PolicyFineTuner.DefaultEpsilon, seed: seed);
+            return new PolicyFineTuner(servedPolicy?.Invoke() ?? new DialPolicyTrainer(Feedback.Bandit).TrainEnsemble(context), options.Exploration ?? PolicyFineTuner.DefaultEpsilon, seed: seed, promptWeights: options.FineTunePromptWeights);
         var learner = OnlineLearnerFactory.Create(kind, OfflineRidgeTrainer.FitFeatures(context, options.Components), data.Scale, new BanditOptions(Seed: seed), options.Exploration);
         if (options.WarmStart) OfflineRidgeTrainer.ObserveAll(learner, data.Train);
         return learner;

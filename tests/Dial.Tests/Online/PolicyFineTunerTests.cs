@@ -11,22 +11,26 @@ public sealed class PolicyFineTunerTests(TrainedPolicyFixture fixture) : IClassF
 
     private static double Quality(RoutingDecision decision, string model) => decision.Candidates.Single(c => c.Model == model).ExpectedQuality!.Value;
 
-    [Fact]
-    public void A_model_that_keeps_failing_loses_its_predicted_quality_and_its_traffic_while_the_offline_policy_stays_as_it_was()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_model_that_starts_failing_everywhere_loses_its_traffic_and_predicted_quality_while_the_offline_policy_stays_as_it_was(bool promptWeights)
     {
-        var tuner = new PolicyFineTuner(fixture.Ensemble, epsilon: 0);
-        var request = Request(0);
-        var favourite = tuner.Route(request).Model;
-        var before = fixture.Ensemble.Route(request);
+        var tuner = new PolicyFineTuner(fixture.Ensemble, epsilon: 0, promptWeights: promptWeights);
+        var requests = Enumerable.Range(0, 40).Select(Request).ToArray();
+        var favourite = requests.Select(r => tuner.Route(r).Model).GroupBy(m => m).MaxBy(g => g.Count())!.Key;
+        double Share() => requests.Count(r => tuner.Route(r).Model == favourite) / (double)requests.Length;
+        var before = Share();
+        var offlineQuality = requests.Select(r => Quality(fixture.Ensemble.Route(r), favourite)).ToArray();
         var card = fixture.Models.Single(m => m.Name == favourite);
 
-        var observed = 0;
-        for (; observed < 200 && tuner.Route(request).Model == favourite; observed++)
-            tuner.Observe(request, favourite, new Outcome(0, card.CostUsd(500, 200)));
+        for (var round = 0; round < 30 && Share() > before / 2; round++)
+            foreach (var request in requests.Where(r => tuner.Route(r).Model == favourite))
+                tuner.Observe(request, favourite, new Outcome(0, card.CostUsd(500, 200)));
 
-        Assert.True(observed < 200, "the failing favourite kept all the traffic");
-        Assert.True(Quality(tuner.Route(request), favourite) < Quality(before, favourite) - 0.02);
-        Assert.Equal(Quality(before, favourite), Quality(fixture.Ensemble.Route(request), favourite));
+        Assert.True(Share() <= before / 2, $"the failing favourite kept {Share():P0} of the traffic (had {before:P0})");
+        Assert.True(requests.Select((r, i) => offlineQuality[i] - Quality(tuner.Route(r), favourite)).Average() > 0.02);
+        Assert.Equal(offlineQuality, requests.Select(r => Quality(fixture.Ensemble.Route(r), favourite)));
     }
 
     [Theory]
