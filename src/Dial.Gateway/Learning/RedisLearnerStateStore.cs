@@ -7,7 +7,8 @@ namespace Dial.Gateway.Learning;
 /// Learner snapshots in Redis, where every replica (and a replica started later) finds them. The stored snapshot
 /// only moves forward in the stream: one that covers an earlier position than the stored one is not saved. After
 /// each snapshot the stream is trimmed up to what the stored snapshot and every live replica have applied
-/// (<see cref="RedisLearningScripts.Trim"/>), so it holds only what someone may still have to replay.
+/// (<see cref="RedisLearningScripts.Trim"/>), so it holds only what someone may still have to replay. The states it
+/// stores are <see cref="OnlineLearning"/> snapshots, whose log position it reads.
 /// </summary>
 public sealed class RedisLearnerStateStore(IConnectionMultiplexer redis, TimeSpan replicaTimeout, TimeProvider clock) : ILearnerStateStore
 {
