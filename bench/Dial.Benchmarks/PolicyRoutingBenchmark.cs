@@ -65,7 +65,7 @@ public class PolicyRoutingBenchmark
         return _ensemble.Route(request);
     }
 
-    private static string FindData(string file)
+    internal static string FindData(string file)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -23,6 +23,7 @@ internal static class SimulateCommand
         var learners = new Option<string>("--learners") { Description = $"Comma-separated learners: {string.Join(", ", LearnerKinds)}", DefaultValueFactory = _ => string.Join(",", LearnerKinds) };
         var reference = new Option<string>("--reference") { Description = $"The offline reference: {DialPolicyTrainer.BanditName} (the trained policy, which policy-ft starts from) or {RidgeReference} (per-model ridge on the learners' features, full information)", DefaultValueFactory = _ => DialPolicyTrainer.BanditName };
         var ftRate = new Option<float>("--ft-learning-rate") { Description = $"policy-ft's learning rate (default {PolicyFineTuner.DefaultLearningRate})", DefaultValueFactory = _ => PolicyFineTuner.DefaultLearningRate };
+        var ftPrompt = new Option<bool?>("--ft-prompt-weights") { Description = $"Whether policy-ft's steps also move the prompt weights W_x in the prompt's non-zero feature columns (default {PolicyFineTuner.DefaultPromptWeights}); off, an update costs about one routing decision" };
         var steps = new Option<int>("--steps") { Description = "Requests per run (more than the split holds: further passes, each reshuffled)", DefaultValueFactory = _ => 3000 };
         var seeds = new Option<int>("--seeds") { Description = "Independent runs, for 95% intervals", DefaultValueFactory = _ => 5 };
         var split = new Option<string>("--split") { Description = "Split streamed as traffic: test (default; learners and reference never trained on it) or train (for choosing hyper-parameters)", DefaultValueFactory = _ => "test" };
@@ -41,7 +42,7 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", "Replay a routing table as live traffic to the online learners (only the chosen model's outcome is revealed)")
         {
-            data, models, learners, reference, steps, seeds, split, costWeight, sample, drift, window, components, ridge, alpha, tsScale, epsilon, ftRate, warm, json, output,
+            data, models, learners, reference, steps, seeds, split, costWeight, sample, drift, window, components, ridge, alpha, tsScale, epsilon, ftRate, ftPrompt, warm, json, output,
         };
         command.SetAction(parse =>
         {
@@ -74,10 +75,11 @@ internal static class SimulateCommand
             var specs = new List<LearnerSpec>();
             if (kinds.Contains(PolicyFineTuner.KindName))
             {
-                // The policy is already trained on train (offline); warm start would add nothing it has not seen.
-                var policy = environment.Reference as DialPolicy ?? new DialPolicyTrainer(Feedback.Bandit).TrainPolicy(environment.Context);
+                // The ensemble is already trained on train (offline); warm start would add nothing it has not seen.
+                var policy = environment.Reference as DialEnsemble ?? new DialPolicyTrainer(Feedback.Bandit).TrainEnsemble(environment.Context);
                 var epsilonValue = parse.GetValue(epsilon) ?? PolicyFineTuner.DefaultEpsilon;
-                specs.Add(new LearnerSpec(PolicyFineTuner.KindName, seed => new PolicyFineTuner(policy, epsilonValue, learningRate, seed)));
+                var promptWeights = parse.GetValue(ftPrompt) ?? PolicyFineTuner.DefaultPromptWeights;
+                specs.Add(new LearnerSpec(PolicyFineTuner.KindName, seed => new PolicyFineTuner(policy, epsilonValue, learningRate, seed, promptWeights)));
             }
             foreach (var w in windowSize > 0 ? new[] { 0, windowSize } : [0])
                 foreach (var kind in kinds.Where(k => k != PolicyFineTuner.KindName))

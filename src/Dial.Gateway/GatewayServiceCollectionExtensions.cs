@@ -2,6 +2,7 @@ using Dial.Gateway.Configuration;
 using Dial.Gateway.Endpoints;
 using Dial.Gateway.Learning;
 using Dial.Learning.Online;
+using Dial.Learning.Policy;
 using Dial.Storage;
 using StackExchange.Redis;
 using Dial.Gateway.Routing;
@@ -78,17 +79,25 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(sp.GetRequiredService<LearningOptions>().Redis
             ?? throw new InvalidOperationException("configuration Dial:Learning:Redis is not set")));
         services.TryAddSingleton<IObservationLog>(sp => IsShared(sp)
-            ? new RedisObservationLog(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<LearningOptions>().Key)
+            ? new RedisObservationLog(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<LearningOptions>().Key, sp.GetRequiredService<TimeProvider>())
             : new StoreObservationLog(sp.GetRequiredService<IGatewayStore>()));
         services.TryAddSingleton<ILearnerStateStore>(sp => IsShared(sp)
-            ? new RedisLearnerStateStore(sp.GetRequiredService<IConnectionMultiplexer>())
+            ? new RedisLearnerStateStore(sp.GetRequiredService<IConnectionMultiplexer>(), TimeSpan.FromSeconds(sp.GetRequiredService<LearningOptions>().ReplicaTimeoutSeconds), sp.GetRequiredService<TimeProvider>())
             : new SqliteLearnerStateStore(sp.GetRequiredService<LearningOptions>().StatePath));
         services.TryAddSingleton(sp => new OnlineLearning(sp.GetRequiredService<LearningOptions>(), sp.GetRequiredService<Lazy<RoutingData>>().Value,
             sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ILearnerStateStore>(), sp.GetRequiredService<IObservationLog>(),
-            Options(sp).Seed, sp.GetRequiredService<ILogger<OnlineLearning>>()));
+            Options(sp).Seed, sp.GetRequiredService<ILogger<OnlineLearning>>(), () => ServedPolicy(sp)));
         services.Replace(ServiceDescriptor.Singleton<IRouter>(sp => sp.GetRequiredService<OnlineLearning>()));
         services.AddHostedService<LearningLoop>();
         return services;
+    }
+
+    /// <summary>The policy ensemble the gateway serves without learning, or null when its router is not the policy (nothing is trained for it then).</summary>
+    private static DialEnsemble? ServedPolicy(IServiceProvider sp)
+    {
+        var options = Options(sp);
+        if (options.PolicyFile is null && options.Router != DialPolicyTrainer.BanditName) return null;
+        return RouterTraining.Train(options, sp.GetRequiredService<Lazy<RoutingData>>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RouterTraining))) as DialEnsemble;
     }
 
     private static bool IsShared(IServiceProvider sp) => !string.IsNullOrWhiteSpace(sp.GetRequiredService<LearningOptions>().Redis);

@@ -43,7 +43,7 @@ public sealed class CandidatePredictions
 /// routed over other candidates is predicted again. Safe to share between threads: an entry is complete before
 /// it is published, and two threads racing on one prompt both compute the same predictions.
 /// </summary>
-/// <remarks>The router must not change its parameters while it holds cached predictions.</remarks>
+/// <remarks>A router that changes its parameters must <see cref="Clear"/> the cache, with no decision reading it meanwhile.</remarks>
 public sealed class PredictionCache
 {
     private readonly ConditionalWeakTable<Prompt, CandidatePredictions> _entries = new();
@@ -56,4 +56,7 @@ public sealed class PredictionCache
         _entries.AddOrUpdate(prompt, predictions);
         return predictions;
     }
+
+    /// <summary>Forgets every prompt's predictions.</summary>
+    public void Clear() => _entries.Clear();
 }

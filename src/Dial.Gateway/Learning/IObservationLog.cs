@@ -18,6 +18,12 @@ public interface IObservationLog
     /// <summary>Records feedback that was just stored (a log that is the gateway store itself has nothing to add).</summary>
     Task AppendAsync(RoutingFeedback feedback, CancellationToken ct);
 
-    /// <summary>Up to <paramref name="max"/> observations after <paramref name="position"/>, in log order.</summary>
+    /// <summary>
+    /// Up to <paramref name="max"/> observations after <paramref name="position"/>, in log order; throws
+    /// <see cref="ObservationLogTrimmedException"/> if some of them are no longer kept.
+    /// </summary>
     Task<IReadOnlyList<LearningObservation>> ReadAfterAsync(string position, int max, CancellationToken ct);
 }
+
+/// <summary>The log no longer holds every observation after the position asked for: the reader must restart from a snapshot.</summary>
+public sealed class ObservationLogTrimmedException(string message) : Exception(message);

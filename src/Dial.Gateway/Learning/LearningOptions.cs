@@ -1,3 +1,5 @@
+using Dial.Learning.Online;
+
 namespace Dial.Gateway.Learning;
 
 /// <summary>
@@ -16,6 +18,9 @@ public sealed class LearningOptions
 
     /// <summary>The learner kind's exploration parameter (alpha, posterior scale, epsilon); null: its default.</summary>
     public double? Exploration { get; set; }
+
+    /// <summary>policy-ft only: whether its steps also move the prompt weights W_x (slower updates; see docs/online/README.md).</summary>
+    public bool FineTunePromptWeights { get; set; } = PolicyFineTuner.DefaultPromptWeights;
 
     /// <summary>Principal components of the prompt features the bandits use.</summary>
     public int Components { get; set; } = 16;
@@ -37,8 +42,17 @@ public sealed class LearningOptions
     /// <summary>How often a replica looks for observations it has not applied (other replicas' feedback).</summary>
     public double PollIntervalMilliseconds { get; set; } = 250;
 
+    /// <summary>
+    /// With Redis: a replica that has not read the stream for this long is no longer waited for when the stream is
+    /// trimmed (after each snapshot, up to what the snapshot and every live replica have applied); if it comes back
+    /// behind the trimmed part, it restarts its learner from the snapshot. Bounds how long a dead replica keeps
+    /// entries in Redis.
+    /// </summary>
+    public double ReplicaTimeoutSeconds { get; set; } = 600;
+
     public void Validate()
     {
+        if (!(ReplicaTimeoutSeconds > 0)) throw new InvalidOperationException($"configuration Dial:Learning:ReplicaTimeoutSeconds must be positive, got {ReplicaTimeoutSeconds}");
         if (!(SnapshotIntervalSeconds > 0)) throw new InvalidOperationException($"configuration Dial:Learning:SnapshotIntervalSeconds must be positive, got {SnapshotIntervalSeconds}");
         if (!(PollIntervalMilliseconds > 0)) throw new InvalidOperationException($"configuration Dial:Learning:PollIntervalMilliseconds must be positive, got {PollIntervalMilliseconds}");
         if (Components < 1) throw new InvalidOperationException($"configuration Dial:Learning:Components must be at least 1, got {Components}");

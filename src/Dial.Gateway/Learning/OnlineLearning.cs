@@ -27,13 +27,20 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
     private readonly ILearnerStateStore _states;
     private readonly IObservationLog _log;
     private readonly ILogger<OnlineLearning> _logger;
+    private readonly RoutingData _data;
     private readonly SemaphoreSlim _applying = new(1, 1);
-    private readonly IOnlineLearner _learner;
+    private IOnlineLearner _learner;
     private string _position;
     private long _applied;
     private long _appliedAtSnapshot = -1;
 
-    public OnlineLearning(LearningOptions options, RoutingData data, ModelCatalog models, ILearnerStateStore states, IObservationLog log, int seed, ILogger<OnlineLearning> logger)
+    /// <param name="servedPolicy">
+    /// The policy ensemble the gateway would serve without learning (its <c>Dial:PolicyFile</c> or trained
+    /// <c>dial</c> router), or null when it serves another router; policy-ft fine-tunes it, or else a freshly
+    /// trained ensemble. Called only when policy-ft starts without a snapshot.
+    /// </param>
+    public OnlineLearning(LearningOptions options, RoutingData data, ModelCatalog models, ILearnerStateStore states, IObservationLog log, int seed, ILogger<OnlineLearning> logger,
+        Func<DialEnsemble?>? servedPolicy = null)
     {
         options.Validate();
         _options = options;
@@ -41,6 +48,7 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
         _states = states;
         _log = log;
         _logger = logger;
+        _data = data;
         var kind = options.Learner ?? throw new InvalidOperationException("configuration Dial:Learning:Learner is not set");
         if (!OnlineLearnerFactory.Kinds.Contains(kind) && kind != PolicyFineTuner.KindName)
             throw new InvalidOperationException($"configuration Dial:Learning:Learner: unknown learner '{kind}'; known: {string.Join(", ", OnlineLearnerFactory.Kinds)}, {PolicyFineTuner.KindName}");
@@ -65,7 +73,7 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
         }
         else
         {
-            _learner = Fresh(kind, options, data, seed);
+            _learner = Fresh(kind, options, data, seed, servedPolicy);
             _position = log.Start;
         }
     }
@@ -73,14 +81,14 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
     /// <summary>The configured learner kind (linucb, ts, egreedy, policy-ft).</summary>
     public string Kind { get; }
 
-    public string Name => _learner.Name;
+    public string Name => Learner.Name;
 
-    public IOnlineLearner Learner => _learner;
+    public IOnlineLearner Learner => Volatile.Read(ref _learner);
 
     /// <summary>Observations applied since the learner was created (snapshots carry the count).</summary>
     public long Applied => Interlocked.Read(ref _applied);
 
-    public RoutingDecision Route(RoutingRequest request) => _learner.Route(request);
+    public RoutingDecision Route(RoutingRequest request) => Learner.Route(request);
 
     /// <summary>Stored feedback: appended to the log (a no-op when the log is the store) and applied before the client is answered.</summary>
     public async ValueTask OnFeedbackAsync(RoutingFeedback feedback, CancellationToken cancellationToken)
@@ -98,7 +106,16 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
             var total = 0;
             while (true)
             {
-                var batch = await _log.ReadAfterAsync(_position, ReadBatch, ct);
+                IReadOnlyList<LearningObservation> batch;
+                try
+                {
+                    batch = await _log.ReadAfterAsync(_position, ReadBatch, ct);
+                }
+                catch (ObservationLogTrimmedException e)
+                {
+                    ReloadSnapshot(e);
+                    continue;
+                }
                 foreach (var observation in batch) Apply(observation);
                 total += batch.Count;
                 if (batch.Count < ReadBatch) return total;
@@ -124,7 +141,7 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
                 w.Write(Kind);
                 w.Write(_position);
                 w.Write(_applied);
-                var state = _learner.Snapshot();
+                var state = Learner.Snapshot();
                 w.Write(state.Length);
                 w.Write(state);
             }
@@ -140,6 +157,41 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
 
     public void Dispose() => _applying.Dispose();
 
+    /// <summary>The log position a snapshot made by <see cref="SnapshotAsync"/> covers.</summary>
+    public static string PositionOf(byte[] snapshot)
+    {
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(snapshot));
+            if (r.ReadString() != Magic) throw new InvalidDataException("not a gateway learner snapshot");
+            r.ReadString();
+            return r.ReadString();
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("gateway learner snapshot is truncated");
+        }
+    }
+
+    /// <summary>
+    /// This replica fell behind the trimmed log (it was silent longer than the replica timeout): the stored snapshot
+    /// covers what was trimmed, so the learner restarts from it and goes on from its position. Routing meanwhile
+    /// uses the old learner, then the restored one.
+    /// </summary>
+    private void ReloadSnapshot(ObservationLogTrimmedException trimmed)
+    {
+        var saved = _states.Load(_options.Key)
+            ?? throw new InvalidOperationException($"{trimmed.Message}, and there is no snapshot '{_options.Key}' to restart from", trimmed);
+        var (learner, position, applied) = Restore(saved, Kind, _data);
+        if (position == _position)
+            throw new InvalidOperationException($"{trimmed.Message}, and the snapshot '{_options.Key}' is no newer", trimmed);
+        _logger.LogWarning("{Reason}; restarting the learner from the snapshot at position {Position}", trimmed.Message, position);
+        Volatile.Write(ref _learner, learner);
+        _position = position;
+        Interlocked.Exchange(ref _applied, applied);
+        _appliedAtSnapshot = applied;
+    }
+
     private void Apply(LearningObservation observation)
     {
         // The position advances past an observation that cannot be learned from too: every replica skips it alike.
@@ -153,7 +205,7 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
         var request = new RoutingRequest(observation.Prompt, observation.Preference ?? Preference.QualityOnly, [route.Card]);
         try
         {
-            _learner.Observe(request, observation.Model, new Outcome(observation.Score, observation.CostUsd));
+            Learner.Observe(request, observation.Model, new Outcome(observation.Score, observation.CostUsd));
         }
         catch (ArgumentException e)
         {
@@ -161,11 +213,11 @@ public sealed class OnlineLearning : IRouter, IFeedbackSink, IDisposable
         }
     }
 
-    private static IOnlineLearner Fresh(string kind, LearningOptions options, RoutingData data, int seed)
+    private static IOnlineLearner Fresh(string kind, LearningOptions options, RoutingData data, int seed, Func<DialEnsemble?>? servedPolicy)
     {
         var context = new TrainingContext(data.Train, data.Encoder, data.Scale, seed);
         if (kind == PolicyFineTuner.KindName)
-            return new PolicyFineTuner(new DialPolicyTrainer(Feedback.Bandit).TrainPolicy(context), options.Exploration ?? PolicyFineTuner.DefaultEpsilon, seed: seed);
+            return new PolicyFineTuner(servedPolicy?.Invoke() ?? new DialPolicyTrainer(Feedback.Bandit).TrainEnsemble(context), options.Exploration ?? PolicyFineTuner.DefaultEpsilon, seed: seed, promptWeights: options.FineTunePromptWeights);
         var learner = OnlineLearnerFactory.Create(kind, OfflineRidgeTrainer.FitFeatures(context, options.Components), data.Scale, new BanditOptions(Seed: seed), options.Exploration);
         if (options.WarmStart) OfflineRidgeTrainer.ObserveAll(learner, data.Train);
         return learner;

@@ -6,11 +6,15 @@ namespace Dial.Gateway.Learning;
 /// <summary>
 /// A Redis stream as the observation log shared by replicas: the replica that receives feedback appends it
 /// (XADD), every replica reads the stream in order (XREAD after its position) and applies each entry once.
-/// Positions are stream entry ids, which Redis assigns in append order.
+/// Positions are stream entry ids, which Redis assigns in append order. Each read also records the reader's
+/// position as its watermark, so the stream is trimmed only behind every live replica
+/// (<see cref="RedisLearnerStateStore"/>); a replica found behind the trimmed part gets
+/// <see cref="ObservationLogTrimmedException"/> instead of a silent gap.
 /// </summary>
-public sealed class RedisObservationLog(IConnectionMultiplexer redis, string key) : IObservationLog
+public sealed class RedisObservationLog(IConnectionMultiplexer redis, string key, TimeProvider clock) : IObservationLog
 {
-    private readonly RedisKey _stream = key + ":observations";
+    private readonly RedisKey _stream = RedisLearningScripts.Stream(key);
+    private readonly string _replica = Guid.NewGuid().ToString("N");
 
     public string Start => "0-0";
 
@@ -31,7 +35,12 @@ public sealed class RedisObservationLog(IConnectionMultiplexer redis, string key
 
     public async Task<IReadOnlyList<LearningObservation>> ReadAfterAsync(string position, int max, CancellationToken ct)
     {
-        var entries = await redis.GetDatabase().StreamReadAsync(_stream, position, max).WaitAsync(ct);
+        var db = redis.GetDatabase();
+        // The watermark first: a trim that runs after it keeps everything after this position.
+        await db.HashSetAsync(RedisLearningScripts.Replicas(key), _replica, $"{position} {clock.GetUtcNow().ToUnixTimeMilliseconds()}").WaitAsync(ct);
+        if ((int)await db.ScriptEvaluateAsync(RedisLearningScripts.Behind, [RedisLearningScripts.Trimmed(key)], [position]).WaitAsync(ct) == 1)
+            throw new ObservationLogTrimmedException($"Redis stream {_stream} was trimmed past position {position}: this replica fell behind (silent longer than Dial:Learning:ReplicaTimeoutSeconds)");
+        var entries = await db.StreamReadAsync(_stream, position, max).WaitAsync(ct);
         return entries.Select(Parse).ToArray();
     }
 

@@ -21,6 +21,14 @@ internal struct DecisionRandom(int seed, long decision)
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
+    /// <summary>Two independent standard normals from one Box–Muller transform (both of its outputs).</summary>
+    public (double, double) NextGaussianPair()
+    {
+        var radius = Math.Sqrt(-2.0 * Math.Log(1.0 - NextDouble()));
+        var (sin, cos) = Math.SinCos(2.0 * Math.PI * NextDouble());
+        return (radius * cos, radius * sin);
+    }
+
     public int NextInt(int exclusiveMax) => (int)(NextDouble() * exclusiveMax);
 
     private ulong Next()

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -13,9 +14,9 @@ namespace Dial.Learning.Policy;
 /// <c>dial route</c> and the gateway route with. Members share one encoder, reward scale and model cards.
 /// </summary>
 /// <remarks>
-/// The members must not be trained after the ensemble is made: it keeps an inference-only copy of their prompt
-/// weights (see <see cref="_promptColumns"/>), each card's candidate terms and each prompt's predictions, all
-/// derived from the parameters it was constructed with.
+/// The members must not be trained after the ensemble is made, except through <see cref="ApplyStep"/>: it keeps an
+/// inference-only copy of their prompt weights (see <see cref="_promptColumns"/>), each card's candidate terms and
+/// each prompt's predictions, all derived from the members' parameters.
 /// </remarks>
 public sealed class DialEnsemble : IRouter
 {
@@ -29,7 +30,7 @@ public sealed class DialEnsemble : IRouter
     private readonly float[] _promptColumns;
 
     private readonly float[] _promptBias;
-    private readonly float _beta;
+    private float _beta;
     private readonly ThreadLocal<Scratch> _scratch;
 
     /// <summary>
@@ -57,7 +58,7 @@ public sealed class DialEnsemble : IRouter
         Members = members;
         _cards = first.Models.ToDictionary(m => m.Name, StringComparer.Ordinal);
         (_promptColumns, _promptBias) = StackPromptWeights(members);
-        _beta = (float)(members.Sum(m => (double)m.Network.Beta) / members.Count);
+        _beta = MeanBeta(members);
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(this));
         _describe = Describe;
         _predict = Predict;
@@ -105,7 +106,7 @@ public sealed class DialEnsemble : IRouter
         var features = prompt.Features(Encoder);
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         var scratch = _scratch.Value!;
-        Project(features, scratch);
+        Project(features, scratch.Projection, scratch);
         var predictions = new CandidatePredictions(candidates);
         var costInput = scratch.CostInput;
         costInput[^1] = DialPolicy.LogLength(prompt.Text);
@@ -150,12 +151,56 @@ public sealed class DialEnsemble : IRouter
     }
 
     /// <summary>
+    /// Adds <paramref name="step"/> to member <paramref name="member"/>'s parameters and to the ensemble's stacked copy
+    /// of them, so the two stay equal (online fine-tuning), and drops the card terms and predictions made with the
+    /// old parameters. The caller makes sure no decision reads the ensemble meanwhile; this costs the step's few W_x
+    /// columns plus the small dense parameters, not a copy of the network.
+    /// </summary>
+    public void ApplyStep(int member, PolicyStep step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(member);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(member, Members.Count);
+        var network = Members[member].Network;
+        if (step.Hidden != Hidden) throw new ArgumentException($"step has hidden size {step.Hidden}, the ensemble {Hidden}", nameof(step));
+        var (hidden, width) = (Hidden, Members.Count * Hidden);
+        var columns = step.PromptColumns;
+        // Row by row: the member's W_x is row-major, so each row's few changed entries are visited in ascending order.
+        for (var i = 0; i < hidden; i++)
+        {
+            var row = network.Prompt.Weight.Row(i);
+            for (var n = 0; n < step.Count; n++) row[step.Features[n]] += columns[n * hidden + i];
+        }
+        for (var n = 0; n < step.Count; n++)
+            TensorPrimitives.Add(_promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden), step.Column(n), _promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden));
+        var parameters = network.Parameters;
+        for (var p = 1; p < parameters.Count; p++)
+        {
+            var value = parameters[p].Value;
+            var delta = step.Dense[p - 1];
+            for (var i = 0; i < value.Length; i++) value[i] += delta[i];
+        }
+        network.Prompt.Bias.Value.AsSpan(0, Hidden).CopyTo(_promptBias.AsSpan(member * Hidden, Hidden));
+        _beta = MeanBeta(Members);
+        _candidateTerms.Clear();
+        _predictions.Clear();
+    }
+
+    private static float MeanBeta(IReadOnlyList<DialPolicy> members) => (float)(members.Sum(m => (double)m.Network.Beta) / members.Count);
+
+    /// <summary>
     /// Every member's W_x x + b over the non-zero features, in the order a single policy adds them (bias first,
     /// then features by index), so each member's projection is bit-for-bit the one it computes alone. The
     /// stacked width is walked in blocks of <see cref="Block"/> floats held in registers across all the
     /// features, so the projection is only read and written once per block, not once per feature.
     /// </summary>
-    private void Project(ReadOnlySpan<float> features, Scratch scratch)
+    public void Project(ReadOnlySpan<float> features, Span<float> projection)
+    {
+        if (features.Length != Features || projection.Length != Members.Count * Hidden)
+            throw new ArgumentException($"projection of {features.Length} features into {projection.Length} values; the ensemble takes {Features} into {Members.Count * Hidden}");
+        Project(features, projection, _scratch.Value!);
+    }
+
+    private void Project(ReadOnlySpan<float> features, Span<float> projection, Scratch scratch)
     {
         // Branch-free gathering of the non-zero features: a third or more of them are non-zero, in no
         // predictable pattern, so a branch per feature would mispredict often.
@@ -168,7 +213,6 @@ public sealed class DialEnsemble : IRouter
         }
         var indices = scratch.Index.AsSpan(0, count);
         var values = scratch.Value.AsSpan(0, count);
-        var projection = scratch.Projection.AsSpan();
         _promptBias.CopyTo(projection);
         var width = projection.Length;
         var start = 0;

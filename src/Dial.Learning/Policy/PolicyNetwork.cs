@@ -58,6 +58,15 @@ public sealed class PolicyNetwork
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         pass.LogLength = logLength;
         Project(features, pass.Projection);
+        ScoreCandidates(pass);
+    }
+
+    /// <summary>
+    /// Scores every candidate from the prompt projection already in <paramref name="pass"/>, so the online
+    /// fine-tuner can project a prompt once for all the ensemble's members.
+    /// </summary>
+    internal void ScoreCandidates(PolicyPass pass)
+    {
         var beta = Beta;
         for (var k = 0; k < pass.Count; k++)
         {

@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+using Microsoft.Extensions.DependencyInjection;
 namespace Dial.Gateway.Tests.Learning;
 
 /// <summary>
@@ -68,6 +70,42 @@ public sealed class SharedLearningTests(RedisFixture redis) : IClassFixture<Redi
         var learningB2 = LearningHost.Learning(restarted);
         Assert.Equal(5, learningB2.Applied);
         Assert.Equal(LearningHost.Probe(learningA), LearningHost.Probe(learningB2));
+    }
+
+    [Fact]
+    public async Task The_stream_is_trimmed_only_behind_the_snapshot_and_every_live_replica_and_a_replica_left_behind_restarts_from_the_snapshot()
+    {
+        var key = "dial:test:" + Guid.NewGuid().ToString("N");
+        var settingsA = Settings("a.db", key);
+        settingsA["Dial:Learning:ReplicaTimeoutSeconds"] = "2";
+        var settingsB = Settings("b.db", key);
+        // B reads the stream only when it receives feedback itself, so it falls behind while A learns.
+        settingsB["Dial:Learning:PollIntervalMilliseconds"] = "3600000";
+        await using var a = LearningHost.Start(settingsA);
+        await using var b = LearningHost.Start(settingsB);
+        using var clientA = a.CreateClient();
+        using var clientB = b.CreateClient();
+        var (learningA, learningB) = (LearningHost.Learning(a), LearningHost.Learning(b));
+        var db = a.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var stream = key + ":observations";
+
+        for (var i = 0; i < 3; i++) await LearningHost.ServeAndScoreAsync(clientA, LearningHost.Prompts[i], 0);
+        await Task.Delay(300); // A's poller records that it applied all three
+        Assert.True(await learningA.SnapshotAsync(CancellationToken.None));
+        Assert.Equal(3, await db.StreamLengthAsync(stream)); // B, live, has applied none of them
+
+        await Task.Delay(2500); // B's watermark is now older than the replica timeout
+        for (var i = 3; i < 5; i++) await LearningHost.ServeAndScoreAsync(clientA, LearningHost.Prompts[i], 1);
+        await Task.Delay(300);
+        Assert.True(await learningA.SnapshotAsync(CancellationToken.None));
+        Assert.Equal(1, await db.StreamLengthAsync(stream)); // only the entry the snapshot and A stand at
+        Assert.Equal(0, learningB.Applied);
+
+        // B's own feedback makes it read: it finds itself behind the trimmed part, restarts from A's snapshot, and applies its entry.
+        await LearningHost.ServeAndScoreAsync(clientB, LearningHost.Prompts[5], 1);
+        Assert.Equal(6, learningB.Applied);
+        await WaitForAsync(() => learningA.Applied == 6);
+        Assert.Equal(LearningHost.Probe(learningA), LearningHost.Probe(learningB));
     }
 
     private static async Task WaitForAsync(Func<bool> condition)
