@@ -195,6 +195,26 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : InProcess
     }
 
     [Fact]
+    public async Task Stream_carries_the_routing_on_its_first_chunk_and_the_cost_on_its_usage_chunk()
+    {
+        var response = await Client.PostAsync("/v1/chat/completions",
+            new StringContent(Http.Chat("dial/auto", "stream me", """, "stream": true, "stream_options": {"include_usage": true}""")));
+        var chunks = Http.Events(await response.Content.ReadAsStringAsync()).SkipLast(1).Select(e => JsonNode.Parse(e)!).ToList();
+
+        var routing = chunks[0]["dial"]!;
+        Assert.Equal(Http.Header(response, "X-Dial-Request-Id"), routing["request_id"]!.GetValue<string>());
+        Assert.Equal("good-large", routing["model"]!.GetValue<string>());
+        Assert.Equal(Http.Header(response, "X-Dial-Router"), routing["router"]!.GetValue<string>());
+        Assert.Equal(double.Parse(Http.Header(response, "X-Dial-Expected-Quality"), System.Globalization.CultureInfo.InvariantCulture),
+            routing["expected_quality"]!.GetValue<double>(), 4);
+        Assert.Equal("assistant", chunks[0]["choices"]![0]!["delta"]!["role"]!.GetValue<string>()); // the upstream's chunk is kept
+        Assert.All(chunks.Skip(1).SkipLast(1), c => Assert.Null(c["dial"]));
+        // 10 prompt and 5 completion tokens at 10 and 30 USD per million, as the fake upstream reports.
+        Assert.Equal(0.00025, chunks[^1]["dial"]!["cost_usd"]!.GetValue<double>(), 12);
+        Assert.NotNull(chunks[^1]["usage"]);
+    }
+
+    [Fact]
     public async Task Stream_falls_back_before_its_first_event()
     {
         var response = await Client.PostAsync("/v1/chat/completions", new StringContent(Http.Chat("dial/fallback", "s", """, "stream": true""")));

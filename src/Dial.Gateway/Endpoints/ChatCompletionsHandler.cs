@@ -74,13 +74,24 @@ public sealed class ChatCompletionsHandler(
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         var accounting = new StreamAccounting(routed.Route.Upstream);
+        var card = routed.Route.Card;
+        double Cost() => stream.RecordedCostUsd ?? card.CostUsd(
+            accounting.PromptTokens ?? OpenAICompatibleUpstream.EstimateTokens(request.Prompt),
+            accounting.CompletionTokens ?? (accounting.ContentChars + 3) / 4);
         var status = 200;
+        var first = true;
         try
         {
             await foreach (var payload in stream.ReadEventsAsync(ct))
             {
                 accounting.Observe(payload);
-                await http.Response.WriteAsync($"data: {payload}\n\n", ct);
+                // Clients ignore unknown fields, so Dial's account rides in the stream itself: the routing on the
+                // first chunk, the cost on the usage chunk (the last, when the client asked for usage).
+                var data = first ? WithDial(payload, DialField(plan, routed, requestId, stream.RecordedCostUsd, stream.RecordedScore, stream.Replay))
+                    : accounting.LastHadUsage ? WithDial(payload, new JsonObject { ["request_id"] = requestId, ["cost_usd"] = Cost() })
+                    : payload;
+                first = false;
+                await http.Response.WriteAsync($"data: {data}\n\n", ct);
                 await http.Response.Body.FlushAsync(ct);
             }
             if (accounting.SawError) status = 502;
@@ -95,11 +106,15 @@ public sealed class ChatCompletionsHandler(
             await http.Response.WriteAsync($"data: {JsonSerializer.Serialize(error, GatewayJson.Options)}\n\n", ct);
         }
         await http.Response.WriteAsync("data: [DONE]\n\n", ct);
-        var card = routed.Route.Card;
-        var cost = stream.RecordedCostUsd ?? card.CostUsd(
-            accounting.PromptTokens ?? OpenAICompatibleUpstream.EstimateTokens(request.Prompt),
-            accounting.CompletionTokens ?? (accounting.ContentChars + 3) / 4);
-        return new Served(routed.Route, cost, routed.UpstreamMs, status, routed.Failures.Count);
+        return new Served(routed.Route, Cost(), routed.UpstreamMs, status, routed.Failures.Count);
+    }
+
+    /// <summary>An upstream chunk (already checked to be a JSON object) with Dial's field added.</summary>
+    private static string WithDial(string payload, JsonObject dial)
+    {
+        var chunk = JsonNode.Parse(payload)!.AsObject();
+        chunk["dial"] = dial;
+        return chunk.ToJsonString();
     }
 
     private void WriteHeaders<T>(HttpContext http, RoutePlan plan, Routed<T> routed)
@@ -116,7 +131,8 @@ public sealed class ChatCompletionsHandler(
         if (score?.ExpectedCostUsd is { } c) headers["X-Dial-Expected-Cost-Usd"] = c.ToString("G6", CultureInfo.InvariantCulture);
     }
 
-    private static JsonObject DialField<T>(RoutePlan plan, Routed<T> routed, string requestId, double cost, double? recordedScore, ReplayMatch? replay)
+    /// <param name="cost">Null in a stream's first chunk when the cost is known only once the stream ends.</param>
+    private static JsonObject DialField<T>(RoutePlan plan, Routed<T> routed, string requestId, double? cost, double? recordedScore, ReplayMatch? replay)
     {
         var score = plan.ScoreOf(routed.Route.Name);
         var dial = new JsonObject
@@ -128,8 +144,8 @@ public sealed class ChatCompletionsHandler(
             ["profile"] = plan.Profile?.Name,
             ["expected_quality"] = score?.ExpectedQuality,
             ["expected_cost_usd"] = score?.ExpectedCostUsd,
-            ["cost_usd"] = cost,
         };
+        if (cost is { } c) dial["cost_usd"] = c;
         if (plan.Preference is { } p)
             dial["preference"] = new JsonObject { ["quality"] = p.Quality, ["cost"] = p.Cost, ["latency"] = p.Latency };
         if (recordedScore is { } s) dial["recorded_score"] = s;
