@@ -35,7 +35,9 @@ public sealed class ChatCompletionsHandler(
         var request = await ChatRequest.ReadAsync(http.Request, ct);
         var client = ApiKeyFilter.Client(http);
         await spending.EnsureWithinCapAsync(client, ct);
+        var planning = Stopwatch.GetTimestamp();
         var plan = core.Plan(request.Model, request.Prompt, request.Preference);
+        if (plan.Decision is not null) metrics.Routing(Stopwatch.GetElapsedTime(planning).TotalMilliseconds);
         var served = request.Stream
             ? await StreamAsync(http, request, plan, requestId, ct)
             : await CompleteAsync(http, request, plan, requestId, started, ct);

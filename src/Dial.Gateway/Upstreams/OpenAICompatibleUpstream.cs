@@ -11,8 +11,8 @@ namespace Dial.Gateway.Upstreams;
 /// Any server that speaks OpenAI's chat completions API. Retries, breaker and timeout are applied around it
 /// by the routing core; this class only translates HTTP outcomes into <see cref="UpstreamException"/>s.
 /// </summary>
-/// <param name="http">Gives a client per call, so IHttpClientFactory can rotate handlers (DNS changes, stale connections).</param>
-public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http, string? apiKey) : IChatUpstream
+/// <param name="http">The upstream's long-lived client (base address set, connections pooled and recycled).</param>
+public sealed class OpenAICompatibleUpstream(string name, HttpClient http, string? apiKey) : IChatUpstream
 {
     private const string Path = "chat/completions";
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
@@ -22,7 +22,7 @@ public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http,
     public async Task<UpstreamReply> CompleteAsync(ChatCall call, CancellationToken ct)
     {
         using var request = Request(call);
-        using var response = await http().SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         await EnsureSuccessAsync(response, ct);
         JsonObject body;
         try
@@ -44,7 +44,7 @@ public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http,
     public async Task<UpstreamStream> OpenStreamAsync(ChatCall call, CancellationToken ct)
     {
         var request = Request(call);
-        var response = await http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         try
         {
             await EnsureSuccessAsync(response, ct);
