@@ -100,32 +100,21 @@ public abstract class AdoGatewayStore : IGatewayStore
         if (requests.Count == 0) return [];
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        var columns = RequestColumns.Split(", ");
         await using var insert = Command(connection, tx,
-            $"INSERT INTO dial_requests ({RequestColumns}) VALUES (@id, @created_ms, @client_key, @requested_model, @profile, @model, @upstream, " +
-            "@router, @pref_quality, @pref_cost, @pref_latency, @expected_quality, @expected_cost_usd, @cost_usd, @upstream_ms, @status, " +
-            "@fallbacks, @prompt) ON CONFLICT (id) DO NOTHING");
+            $"INSERT INTO dial_requests ({RequestColumns}) VALUES ({string.Join(", ", columns.Select(c => "@" + c))}) ON CONFLICT (id) DO NOTHING");
+        // One set of parameters for the whole batch, given each record's values in turn.
+        var p = columns.Select(c => Add(insert, c, null)).ToArray();
         var added = new Dictionary<(string Key, DateTimeOffset Month), double>();
         foreach (var r in requests)
         {
-            insert.Parameters.Clear();
-            Add(insert, "id", r.Id);
-            Add(insert, "created_ms", r.At.ToUnixTimeMilliseconds());
-            Add(insert, "client_key", r.ClientKey);
-            Add(insert, "requested_model", r.RequestedModel);
-            Add(insert, "profile", r.Profile);
-            Add(insert, "model", r.Model);
-            Add(insert, "upstream", r.Upstream);
-            Add(insert, "router", r.Router);
-            Add(insert, "pref_quality", r.Preference?.Quality);
-            Add(insert, "pref_cost", r.Preference?.Cost);
-            Add(insert, "pref_latency", r.Preference?.Latency);
-            Add(insert, "expected_quality", r.ExpectedQuality);
-            Add(insert, "expected_cost_usd", r.ExpectedCostUsd);
-            Add(insert, "cost_usd", r.CostUsd);
-            Add(insert, "upstream_ms", r.UpstreamMs);
-            Add(insert, "status", r.Status);
-            Add(insert, "fallbacks", r.Fallbacks);
-            Add(insert, "prompt", r.Prompt);
+            object?[] values =
+            [
+                r.Id, r.At.ToUnixTimeMilliseconds(), r.ClientKey, r.RequestedModel, r.Profile, r.Model, r.Upstream, r.Router,
+                r.Preference?.Quality, r.Preference?.Cost, r.Preference?.Latency, r.ExpectedQuality, r.ExpectedCostUsd, r.CostUsd,
+                r.UpstreamMs, r.Status, r.Fallbacks, r.Prompt,
+            ];
+            for (var i = 0; i < p.Length; i++) p[i].Value = values[i] ?? DBNull.Value;
             // A record already stored (same id) was counted when it was first stored.
             if (await insert.ExecuteNonQueryAsync(ct) == 1 && r.ClientKey is { } key && r.CostUsd > 0)
                 added[(key, MonthOf(r.At))] = added.GetValueOrDefault((key, MonthOf(r.At))) + r.CostUsd;
@@ -245,11 +234,12 @@ public abstract class AdoGatewayStore : IGatewayStore
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static void Add(DbCommand command, string name, object? value)
+    private static DbParameter Add(DbCommand command, string name, object? value)
     {
         var p = command.CreateParameter();
         p.ParameterName = "@" + name;
         p.Value = value ?? DBNull.Value;
         command.Parameters.Add(p);
+        return p;
     }
 }
