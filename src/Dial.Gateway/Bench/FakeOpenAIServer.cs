@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dial.Gateway.Endpoints;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -81,7 +82,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         if (!stream)
         {
             http.Response.ContentType = "application/json";
-            await using var json = new Utf8JsonWriter(http.Response.BodyWriter);
+            await using var json = new Utf8JsonWriter(http.Response.BodyWriter, GatewayJson.Writer);
             json.WriteStartObject();
             json.WriteString("id", "chatcmpl-fake");
             json.WriteString("object", "chat.completion");

@@ -61,7 +61,7 @@ public sealed class ChatCompletionsHandler(
         body["dial"] = DialField(plan, routed, requestId, reply.CostUsd, reply.RecordedScore, reply.Replay);
         WriteHeaders(http, plan, routed);
         http.Response.ContentType = "application/json";
-        await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter))
+        await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, GatewayJson.Writer))
             body.WriteTo(writer);
         metrics.Overhead(Stopwatch.GetElapsedTime(started).TotalMilliseconds - routed.UpstreamMs);
         return new Served(routed.Route, reply.CostUsd, routed.UpstreamMs, 200, routed.Failures.Count);
@@ -116,7 +116,7 @@ public sealed class ChatCompletionsHandler(
     {
         var chunk = JsonNode.Parse(payload)!.AsObject();
         chunk["dial"] = dial;
-        return chunk.ToJsonString();
+        return chunk.ToJsonString(GatewayJson.Options);
     }
 
     private void WriteHeaders<T>(HttpContext http, RoutePlan plan, Routed<T> routed)
