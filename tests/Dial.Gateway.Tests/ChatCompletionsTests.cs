@@ -43,6 +43,24 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : InProcess
     }
 
     [Fact]
+    public async Task Upstream_gets_the_request_as_sent_with_its_own_model_name_and_no_dial_field()
+    {
+        var marker = "pass-through " + Guid.NewGuid().ToString("N");
+        var messages = $$"""[{"role": "system", "content": "Be \"brief\".\n<ok> & ünïcode"}, {"role": "user", "content": "{{marker}}"}]""";
+        var sent = $$"""{"model": "good-small", "temperature": 0.25, "messages": {{messages}}, "dial": {"quality": 1}, "user": null}""";
+
+        var (response, _) = await Http.PostAsync(Client, "/v1/chat/completions", sent);
+        var received = JsonNode.Parse(env.Fake.Bodies.Single(b => b.Contains(marker, StringComparison.Ordinal)))!.AsObject();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("echo-small-chat", received["model"]!.GetValue<string>());
+        Assert.False(received.ContainsKey("dial"));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(messages), received["messages"]));
+        Assert.Equal(0.25, received["temperature"]!.GetValue<double>());
+        Assert.True(received.ContainsKey("user"));
+    }
+
+    [Fact]
     public async Task Preference_comes_from_the_body_then_the_header_then_the_profile()
     {
         await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "a", """, "dial": {"quality": 0.2, "cost": 0.8}"""));

@@ -32,6 +32,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>The Authorization header values seen, so tests can check the gateway sent the upstream key.</summary>
     public ConcurrentQueue<string> Authorizations { get; } = new();
 
+    /// <summary>The first thousand request bodies received, so tests can check what the gateway passed on.</summary>
+    public ConcurrentQueue<string> Bodies { get; } = new();
+
     public int Calls(string model) => _calls.GetValueOrDefault(model);
 
     public static async Task<FakeOpenAIServer> StartAsync()
@@ -56,6 +59,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         var model = root.GetProperty("model").GetString()!;
         _calls.AddOrUpdate(model, 1, (_, n) => n + 1);
         if (http.Request.Headers.Authorization.ToString() is { Length: > 0 } auth && Authorizations.Count < 1000) Authorizations.Enqueue(auth);
+        if (Bodies.Count < 1000) Bodies.Enqueue(root.GetRawText());
         var messages = root.GetProperty("messages");
         var prompt = messages[messages.GetArrayLength() - 1].GetProperty("content").GetString()!;
         var stream = root.TryGetProperty("stream", out var streamFlag) && streamFlag.ValueKind == JsonValueKind.True;

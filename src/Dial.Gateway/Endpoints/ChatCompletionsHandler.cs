@@ -32,7 +32,7 @@ public sealed class ChatCompletionsHandler(
         http.Response.Headers[RequestIdHeader] = requestId;
         http.Items[RequestIdHeader] = requestId; // the error handler clears headers and puts this one back
         var ct = http.RequestAborted;
-        var request = await ChatRequest.ReadAsync(http.Request, ct);
+        using var request = await ChatRequest.ReadAsync(http.Request, ct);
         var client = ApiKeyFilter.Client(http);
         await spending.EnsureWithinCapAsync(client, ct);
         var planning = Stopwatch.GetTimestamp();
@@ -54,7 +54,7 @@ public sealed class ChatCompletionsHandler(
     private async Task<Served> CompleteAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, long started, CancellationToken ct)
     {
         var routed = await core.ExecuteAsync(plan,
-            (route, token) => upstreams[route.Upstream].CompleteAsync(new ChatCall(request.Body, route, request.Prompt), token), ct);
+            (route, token) => upstreams[route.Upstream].CompleteAsync(new ChatCall(request, route), token), ct);
         var reply = routed.Value;
         var body = reply.Body;
         body["model"] = routed.Route.Name;
@@ -70,7 +70,7 @@ public sealed class ChatCompletionsHandler(
     private async Task<Served> StreamAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, CancellationToken ct)
     {
         var routed = await core.ExecuteAsync(plan,
-            (route, token) => upstreams[route.Upstream].OpenStreamAsync(new ChatCall(request.Body, route, request.Prompt), token), ct);
+            (route, token) => upstreams[route.Upstream].OpenStreamAsync(new ChatCall(request, route), token), ct);
         await using var stream = routed.Value;
         WriteHeaders(http, plan, routed);
         http.Response.ContentType = "text/event-stream";

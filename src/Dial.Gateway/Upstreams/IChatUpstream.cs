@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dial.Gateway.Endpoints;
@@ -16,17 +18,19 @@ public interface IChatUpstream
     Task<UpstreamStream> OpenStreamAsync(ChatCall call, CancellationToken ct);
 }
 
-/// <summary>A client's chat request (OpenAI JSON, Dial's own fields removed) addressed to one model.</summary>
-/// <param name="PromptText">The last user message: what routing and replay look at.</param>
-public sealed record ChatCall(JsonObject Request, ModelRoute Route, string PromptText)
+/// <summary>A client's chat request addressed to one model.</summary>
+public sealed record ChatCall(ChatRequest Request, ModelRoute Route)
 {
-    /// <summary>The request as the upstream must see it (its own name for the model), as UTF-8 JSON.</summary>
-    public byte[] BodyForUpstream()
+    /// <summary>The last user message: what routing and replay look at.</summary>
+    public string PromptText => Request.Prompt;
+
+    /// <summary>The request as the upstream must see it (its own name for the model, no <c>dial</c> field), as UTF-8 JSON.</summary>
+    public ReadOnlyMemory<byte> BodyForUpstream()
     {
-        // Attempts run one after another, so rewriting the one shared object is safe and saves a deep copy per attempt.
-        Request["model"] = Route.UpstreamModel;
-        // Straight to UTF-8: a string would be built only to be transcoded again by the HTTP content.
-        return JsonSerializer.SerializeToUtf8Bytes(Request, GatewayJson.Options);
+        var buffer = new ArrayBufferWriter<byte>(JsonMarshal.GetRawUtf8Value(Request.Body).Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer, GatewayJson.Writer))
+            Request.WriteForUpstream(writer, Route.UpstreamModel);
+        return buffer.WrittenMemory;
     }
 }
 

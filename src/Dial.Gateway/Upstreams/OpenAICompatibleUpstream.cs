@@ -68,7 +68,7 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
 
     private HttpRequestMessage Request(ChatCall call)
     {
-        var content = new ByteArrayContent(call.BodyForUpstream());
+        var content = new ReadOnlyMemoryContent(call.BodyForUpstream());
         content.Headers.ContentType = JsonContentType;
         var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = content };
         if (apiKey is not null) request.Headers.Authorization = new("Bearer", apiKey);
