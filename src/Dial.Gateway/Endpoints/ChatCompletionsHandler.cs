@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dial.Gateway.Routing;
@@ -55,14 +56,24 @@ public sealed class ChatCompletionsHandler(
     {
         var routed = await core.ExecuteAsync(plan,
             (route, token) => upstreams[route.Upstream].CompleteAsync(new ChatCall(request, route), token), ct);
-        var reply = routed.Value;
-        var body = reply.Body;
-        body["model"] = routed.Route.Name;
-        body["dial"] = DialField(plan, routed, requestId, reply.CostUsd, reply.RecordedScore, reply.Replay);
+        using var reply = routed.Value;
         WriteHeaders(http, plan, routed);
         http.Response.ContentType = "application/json";
         await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, GatewayJson.Writer))
-            body.WriteTo(writer);
+        {
+            // The upstream's fields go out as the raw bytes it sent; only the model's name and Dial's field are Dial's.
+            writer.WriteStartObject();
+            writer.WriteString("model"u8, routed.Route.Name);
+            foreach (var property in reply.Body.RootElement.EnumerateObject())
+            {
+                if (property.NameEquals("model"u8) || property.NameEquals("dial"u8)) continue;
+                writer.WritePropertyName(property.Name);
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(property.Value), skipInputValidation: true);
+            }
+            writer.WritePropertyName("dial"u8);
+            DialField(plan, routed, requestId, reply.CostUsd, reply.RecordedScore, reply.Replay).WriteTo(writer);
+            writer.WriteEndObject();
+        }
         metrics.Overhead(Stopwatch.GetElapsedTime(started).TotalMilliseconds - routed.UpstreamMs);
         return new Served(routed.Route, reply.CostUsd, routed.UpstreamMs, 200, routed.Failures.Count);
     }

@@ -37,9 +37,13 @@ public sealed record ChatCall(ChatRequest Request, ModelRoute Route)
 /// <summary>Where a replayed answer came from: the recorded prompt, and how close it is to the asked one (1 for exact).</summary>
 public sealed record ReplayMatch(string PromptId, double Similarity);
 
-/// <summary>A complete answer and what it cost.</summary>
+/// <summary>A complete answer and what it cost. Holds a pooled document: the receiver disposes it.</summary>
+/// <param name="Body">The answer's JSON object, checked to have choices; passed on to the client as its raw bytes.</param>
 /// <param name="RecordedScore">The answer's recorded quality, known only for replayed answers.</param>
-public sealed record UpstreamReply(JsonObject Body, double CostUsd, double? RecordedScore = null, ReplayMatch? Replay = null);
+public sealed record UpstreamReply(JsonDocument Body, double CostUsd, double? RecordedScore = null, ReplayMatch? Replay = null) : IDisposable
+{
+    public void Dispose() => Body.Dispose();
+}
 
 /// <summary>An established stream of server-sent events: each item is one event's JSON payload, without "data: " and without [DONE].</summary>
 public abstract class UpstreamStream : IAsyncDisposable

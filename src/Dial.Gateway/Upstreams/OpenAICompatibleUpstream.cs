@@ -24,19 +24,23 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
         using var request = Request(call);
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         await EnsureSuccessAsync(response, ct);
-        JsonObject body;
+        JsonDocument body;
         try
         {
-            body = JsonNode.Parse(await response.Content.ReadAsStreamAsync(ct)) as JsonObject
-                ?? throw new UpstreamException(Name, "answered with JSON that is not an object", transient: false);
+            body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
         }
         catch (JsonException)
         {
             throw new UpstreamException(Name, "answered with malformed JSON", transient: false);
         }
-        if (body["choices"] is not JsonArray { Count: > 0 })
-            throw new UpstreamException(Name, "answered without choices", transient: false);
-        var usage = body["usage"] as JsonObject;
+        var root = body.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0)
+        {
+            var problem = root.ValueKind != JsonValueKind.Object ? "answered with JSON that is not an object" : "answered without choices";
+            body.Dispose();
+            throw new UpstreamException(Name, problem, transient: false);
+        }
+        var usage = root.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object ? u : (JsonElement?)null;
         var cost = call.Route.Card.CostUsd(Tokens(usage, "prompt_tokens") ?? EstimateTokens(call.PromptText), Tokens(usage, "completion_tokens") ?? 0);
         return new UpstreamReply(body, cost);
     }
@@ -60,8 +64,8 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
         }
     }
 
-    internal static int? Tokens(JsonObject? usage, string field) =>
-        usage?[field] is JsonValue v && v.TryGetValue<int>(out var n) && n >= 0 ? n : null;
+    private static int? Tokens(JsonElement? usage, string field) =>
+        usage is { } u && u.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= 0 ? n : null;
 
     /// <summary>About four characters a token: used only when an upstream reports no usage.</summary>
     internal static int EstimateTokens(string text) => (text.Length + 3) / 4;

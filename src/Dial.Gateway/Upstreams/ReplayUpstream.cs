@@ -57,7 +57,7 @@ public sealed class ReplayUpstream : IChatUpstream
             }),
             ["usage"] = Usage(call, text, outcome),
         };
-        return Task.FromResult(new UpstreamReply(body, outcome.CostUsd, outcome.Score, match));
+        return Task.FromResult(new UpstreamReply(System.Text.Json.JsonSerializer.SerializeToDocument(body), outcome.CostUsd, outcome.Score, match));
     }
 
     public Task<UpstreamStream> OpenStreamAsync(ChatCall call, CancellationToken ct)
