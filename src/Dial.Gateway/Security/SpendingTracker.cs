@@ -18,7 +18,7 @@ namespace Dial.Gateway.Security;
 public sealed class SpendingTracker(IGatewayStore store, TimeProvider clock, IOptions<GatewayOptions> options)
 {
     private readonly ConcurrentDictionary<string, MonthlySpend> _spend = new(StringComparer.Ordinal);
-    private readonly TimeSpan _refreshAfter = TimeSpan.FromSeconds(Math.Max(0, options.Value.Auth.SpendRefreshSeconds));
+    private readonly TimeSpan _refreshAfter = TimeSpan.FromSeconds(options.Value.Auth.SpendRefreshSeconds); // checked by ClientKeys at start-up
 
     public async ValueTask EnsureWithinCapAsync(ClientIdentity? client, CancellationToken ct)
     {
