@@ -11,14 +11,16 @@ internal static class BenchCommand
         var rate = new Option<int>("--rate") { Description = "Requests per second, open loop", DefaultValueFactory = _ => 1000 };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds (half direct, half through Dial)", DefaultValueFactory = _ => 10 };
         var router = new Option<string>("--router") { Description = "Router the gateway trains", DefaultValueFactory = _ => new GatewayBenchOptions().Router };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring, so the JIT's tiering has settled", DefaultValueFactory = _ => new GatewayBenchOptions().WarmupSeconds };
+        var policy = new Option<FileInfo?>("--policy") { Description = "Serve a policy saved by dial train instead of training --router at start-up" };
         var gateway = new Command("gateway", "Requests per second and p50/p99 latency Dial adds over calling the upstream directly")
         {
-            rate, seconds, router,
+            rate, seconds, warmup, router, policy,
         };
         gateway.SetAction(async (parse, ct) =>
         {
             var result = await GatewayBenchmark.RunAsync(
-                new GatewayBenchOptions(parse.GetValue(rate), parse.GetValue(seconds), Router: parse.GetValue(router)!), Console.Error, ct);
+                new GatewayBenchOptions(parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(warmup), Router: parse.GetValue(router)!, PolicyFile: parse.GetValue(policy)?.FullName), Console.Error, ct);
             result.Print(Console.Out);
             return result.Direct.Errors + result.ThroughDial.Errors == 0 ? 0 : 1;
         });

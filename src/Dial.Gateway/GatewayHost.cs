@@ -14,6 +14,9 @@ public static class GatewayHost
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])) builder.WebHost.UseUrls(DefaultUrl);
         // Per-request framework logs cost throughput and say nothing the request log and metrics do not.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Hosting starts an Activity for every request whenever its own logger is enabled at any level, and the
+        // upstream HttpClient then starts a child and adds trace headers; it logs nothing above Information.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         // A start-up failure (bad configuration, unknown router, port in use) reaches the caller as an exception,

@@ -43,6 +43,24 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : InProcess
     }
 
     [Fact]
+    public async Task Upstream_gets_the_request_as_sent_with_its_own_model_name_and_no_dial_field()
+    {
+        var marker = "pass-through " + Guid.NewGuid().ToString("N");
+        var messages = $$"""[{"role": "system", "content": "Be \"brief\".\n<ok> & ünïcode"}, {"role": "user", "content": "{{marker}}"}]""";
+        var sent = $$"""{"model": "good-small", "temperature": 0.25, "messages": {{messages}}, "dial": {"quality": 1}, "user": null}""";
+
+        var (response, _) = await Http.PostAsync(Client, "/v1/chat/completions", sent);
+        var received = JsonNode.Parse(env.Fake.Bodies.Single(b => b.Contains(marker, StringComparison.Ordinal)))!.AsObject();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("echo-small-chat", received["model"]!.GetValue<string>());
+        Assert.False(received.ContainsKey("dial"));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(messages), received["messages"]));
+        Assert.Equal(0.25, received["temperature"]!.GetValue<double>());
+        Assert.True(received.ContainsKey("user"));
+    }
+
+    [Fact]
     public async Task Preference_comes_from_the_body_then_the_header_then_the_profile()
     {
         await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("dial/auto", "a", """, "dial": {"quality": 0.2, "cost": 0.8}"""));
@@ -192,6 +210,26 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : InProcess
         Assert.Equal("[DONE]", events[^1]);
         Assert.Equal(6, events.Count); // role, three pieces, finish, [DONE]
         Assert.Equal("echo: stream me", Http.StreamedText(events));
+    }
+
+    [Fact]
+    public async Task Stream_carries_the_routing_on_its_first_chunk_and_the_cost_on_its_usage_chunk()
+    {
+        var response = await Client.PostAsync("/v1/chat/completions",
+            new StringContent(Http.Chat("dial/auto", "stream me", """, "stream": true, "stream_options": {"include_usage": true}""")));
+        var chunks = Http.Events(await response.Content.ReadAsStringAsync()).SkipLast(1).Select(e => JsonNode.Parse(e)!).ToList();
+
+        var routing = chunks[0]["dial"]!;
+        Assert.Equal(Http.Header(response, "X-Dial-Request-Id"), routing["request_id"]!.GetValue<string>());
+        Assert.Equal("good-large", routing["model"]!.GetValue<string>());
+        Assert.Equal(Http.Header(response, "X-Dial-Router"), routing["router"]!.GetValue<string>());
+        Assert.Equal(double.Parse(Http.Header(response, "X-Dial-Expected-Quality"), System.Globalization.CultureInfo.InvariantCulture),
+            routing["expected_quality"]!.GetValue<double>(), 4);
+        Assert.Equal("assistant", chunks[0]["choices"]![0]!["delta"]!["role"]!.GetValue<string>()); // the upstream's chunk is kept
+        Assert.All(chunks.Skip(1).SkipLast(1), c => Assert.Null(c["dial"]));
+        // 10 prompt and 5 completion tokens at 10 and 30 USD per million, as the fake upstream reports.
+        Assert.Equal(0.00025, chunks[^1]["dial"]!["cost_usd"]!.GetValue<double>(), 12);
+        Assert.NotNull(chunks[^1]["usage"]);
     }
 
     [Fact]

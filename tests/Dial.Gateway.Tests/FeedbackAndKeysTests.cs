@@ -102,6 +102,17 @@ public sealed class ClientKeyTests(GatewayTestEnvironment env) : InProcessGatewa
     }
 
     [Fact]
+    public async Task A_negative_spend_refresh_interval_stops_start_up_naming_the_setting()
+    {
+        var settings = env.Settings("keys-bad", "keys-bad.db");
+        settings["Dial:Auth:SpendRefreshSeconds"] = "-1";
+        await using var factory = new GatewayFactory(settings);
+
+        var e = Assert.ThrowsAny<InvalidOperationException>(() => factory.CreateClient());
+        Assert.Contains("Dial:Auth:SpendRefreshSeconds", e.Message);
+    }
+
+    [Fact]
     public async Task A_key_cannot_score_or_read_another_keys_request()
     {
         var (chat, _) = await Http.PostAsync(Client, "/v1/chat/completions", Http.Chat("good-small", "mine"), KeyA);

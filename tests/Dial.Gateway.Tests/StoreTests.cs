@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Net;
 using Dial.Gateway.Storage;
 
 namespace Dial.Gateway.Tests;
@@ -75,23 +77,29 @@ public abstract class StoreContract
     }
 
     [Fact]
-    public async Task Spend_is_summed_per_key_from_a_time_on()
+    public async Task Spend_is_counted_per_key_and_month_once_per_record()
     {
         var store = NewStore();
         await store.MigrateAsync(CancellationToken.None);
         var key = "key-" + Guid.NewGuid();
-        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
-        await store.AppendRequestsAsync(
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000); // 2026-09-21
+        var repeated = Request("r-" + Guid.NewGuid(), key, 0.25, t0.AddDays(1));
+        var first = await store.AppendRequestsAsync(
         [
             Request("r-" + Guid.NewGuid(), key, 1, t0.AddDays(-40)),
             Request("r-" + Guid.NewGuid(), key, 0.5, t0),
-            Request("r-" + Guid.NewGuid(), key, 0.25, t0.AddDays(1)),
+            repeated,
             Request("r-" + Guid.NewGuid(), "someone-else", 100, t0),
         ], CancellationToken.None);
+        var second = await store.AppendRequestsAsync([repeated, Request("r-" + Guid.NewGuid(), key, 0.125, t0)], CancellationToken.None);
 
-        Assert.Equal(0.75, await store.SpentUsdAsync(key, t0, CancellationToken.None), 12);
-        Assert.Equal(1.75, await store.SpentUsdAsync(key, t0.AddDays(-60), CancellationToken.None), 12);
-        Assert.Equal(0, await store.SpentUsdAsync("nobody", t0, CancellationToken.None));
+        var month = new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.Zero);
+        Assert.Contains(new KeySpend(key, month, 0.75, 0.75), first);
+        Assert.Contains(new KeySpend(key, month.AddMonths(-1), 1, 1), first);
+        Assert.Equal([new KeySpend(key, month, 0.125, 0.875)], second);
+        Assert.Equal(0.875, await store.MonthSpendAsync(key, t0, CancellationToken.None), 12);
+        Assert.Equal(1, await store.MonthSpendAsync(key, t0.AddDays(-40), CancellationToken.None), 12);
+        Assert.Equal(0, await store.MonthSpendAsync("nobody", t0, CancellationToken.None));
     }
 }
 
@@ -178,5 +186,39 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres, GatewayTestEn
         Assert.Equal(System.Net.HttpStatusCode.OK, feedback.StatusCode);
         Assert.Equal("good-large", logged["model"]!.GetValue<string>());
         Assert.Equal(0.4, logged["feedback"]![0]!["score"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task A_spending_cap_holds_across_replicas()
+    {
+        const string key = "dial-key-shared-cap";
+        var settings = env.Settings("pg-cap");
+        settings["Dial:Store:Provider"] = "Postgres";
+        settings["Dial:Store:ConnectionString"] = postgres.ConnectionString;
+        // A key name of its own per run: the database outlives the test, and spend accumulates per name and month.
+        settings["Dial:Auth:Keys:0:Name"] = "shared-" + Guid.NewGuid().ToString("N");
+        settings["Dial:Auth:Keys:0:Sha256"] = Security.ClientKeys.Hash(key);
+        // A good-large call costs 0.00025 USD: three calls pass the cap, whichever replica serves them.
+        settings["Dial:Auth:Keys:0:MonthlySpendingCapUsd"] = "0.0007";
+        // Every check re-reads the shared total, so the test sees the other replica's spend as soon as it is stored.
+        settings["Dial:Auth:SpendRefreshSeconds"] = "0";
+        await using var first = new GatewayFactory(settings);
+        await using var second = new GatewayFactory(settings);
+        using var a = first.CreateClient();
+        using var b = second.CreateClient();
+        async Task<HttpStatusCode> Call(HttpClient client) => (await Http.PostAsync(client, "/v1/chat/completions", Http.Chat("good-large", "spend"), key)).Response.StatusCode;
+        Task Flush(GatewayFactory replica) => replica.Services.GetRequiredService<RequestLog>().FlushAsync(CancellationToken.None);
+
+        var fromB = await Call(b);
+        await Flush(second);
+        var fromA = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++) fromA.Add(await Call(a));
+        await Flush(first);
+        var againFromB = await Call(b);
+
+        // Alone, B would have counted only its own 0.00025 USD and served on.
+        Assert.Equal(HttpStatusCode.OK, fromB);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], fromA);
+        Assert.Equal(HttpStatusCode.TooManyRequests, againFromB);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dial.Gateway.Endpoints;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -31,6 +32,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>The Authorization header values seen, so tests can check the gateway sent the upstream key.</summary>
     public ConcurrentQueue<string> Authorizations { get; } = new();
 
+    /// <summary>The first thousand request bodies received, so tests can check what the gateway passed on.</summary>
+    public ConcurrentQueue<string> Bodies { get; } = new();
+
     public int Calls(string model) => _calls.GetValueOrDefault(model);
 
     public static async Task<FakeOpenAIServer> StartAsync()
@@ -49,12 +53,16 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext http)
     {
-        var request = (await JsonNode.ParseAsync(http.Request.Body))!.AsObject();
-        var model = request["model"]!.GetValue<string>();
+        // A pooled document rather than a DOM: the load test runs this upstream on the same cores as the gateway.
+        using var request = await JsonDocument.ParseAsync(http.Request.Body);
+        var root = request.RootElement;
+        var model = root.GetProperty("model").GetString()!;
         _calls.AddOrUpdate(model, 1, (_, n) => n + 1);
         if (http.Request.Headers.Authorization.ToString() is { Length: > 0 } auth && Authorizations.Count < 1000) Authorizations.Enqueue(auth);
-        var prompt = request["messages"]!.AsArray().Last()!["content"]!.GetValue<string>();
-        var stream = request["stream"]?.GetValue<bool>() == true;
+        if (Bodies.Count < 1000) Bodies.Enqueue(root.GetRawText());
+        var messages = root.GetProperty("messages");
+        var prompt = messages[messages.GetArrayLength() - 1].GetProperty("content").GetString()!;
+        var stream = root.TryGetProperty("stream", out var streamFlag) && streamFlag.ValueKind == JsonValueKind.True;
         if (model.StartsWith("broken-", StringComparison.Ordinal))
         {
             http.Response.StatusCode = 503;
@@ -75,24 +83,31 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             return;
         }
         var content = "echo: " + prompt;
-        var usage = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 };
         if (!stream)
         {
             http.Response.ContentType = "application/json";
-            await http.Response.WriteAsync(new JsonObject
-            {
-                ["id"] = "chatcmpl-fake",
-                ["object"] = "chat.completion",
-                ["created"] = 1_700_000_000,
-                ["model"] = model,
-                ["choices"] = new JsonArray(new JsonObject
-                {
-                    ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
-                    ["finish_reason"] = "stop",
-                }),
-                ["usage"] = usage,
-            }.ToJsonString());
+            await using var json = new Utf8JsonWriter(http.Response.BodyWriter, GatewayJson.Writer);
+            json.WriteStartObject();
+            json.WriteString("id", "chatcmpl-fake");
+            json.WriteString("object", "chat.completion");
+            json.WriteNumber("created", 1_700_000_000);
+            json.WriteString("model", model);
+            json.WriteStartArray("choices");
+            json.WriteStartObject();
+            json.WriteNumber("index", 0);
+            json.WriteStartObject("message");
+            json.WriteString("role", "assistant");
+            json.WriteString("content", content);
+            json.WriteEndObject();
+            json.WriteString("finish_reason", "stop");
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteStartObject("usage");
+            json.WriteNumber("prompt_tokens", 10);
+            json.WriteNumber("completion_tokens", 5);
+            json.WriteNumber("total_tokens", 15);
+            json.WriteEndObject();
+            json.WriteEndObject();
             return;
         }
         http.Response.ContentType = "text/event-stream";
@@ -105,8 +120,12 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             if (model.StartsWith("cut-", StringComparison.Ordinal)) return;
         }
         await Event(http, Chunk(model, new JsonObject(), "stop"));
-        if (request["stream_options"]?["include_usage"]?.GetValueKind() == JsonValueKind.True)
+        if (root.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object
+            && options.TryGetProperty("include_usage", out var includeUsage) && includeUsage.ValueKind == JsonValueKind.True)
+        {
+            var usage = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 };
             await Event(http, new JsonObject { ["id"] = "chatcmpl-fake", ["object"] = "chat.completion.chunk", ["created"] = 1_700_000_000, ["model"] = model, ["choices"] = new JsonArray(), ["usage"] = usage });
+        }
         await http.Response.WriteAsync("data: [DONE]\n\n");
     }
 

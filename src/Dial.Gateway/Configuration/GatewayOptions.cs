@@ -153,6 +153,12 @@ public sealed class StoreOptions
 public sealed class AuthOptions
 {
     public List<ClientKeyOptions> Keys { get; set; } = [];
+
+    /// <summary>
+    /// How stale a key's view of its monthly spend may get before a request re-reads the stored total: the window
+    /// in which spend made through other replicas sharing the store goes unseen (see SpendingTracker).
+    /// </summary>
+    public double SpendRefreshSeconds { get; set; } = 1;
 }
 
 public sealed class ClientKeyOptions

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dial.Gateway.Routing;
@@ -32,10 +33,12 @@ public sealed class ChatCompletionsHandler(
         http.Response.Headers[RequestIdHeader] = requestId;
         http.Items[RequestIdHeader] = requestId; // the error handler clears headers and puts this one back
         var ct = http.RequestAborted;
-        var request = await ChatRequest.ReadAsync(http.Request, ct);
+        using var request = await ChatRequest.ReadAsync(http.Request, ct);
         var client = ApiKeyFilter.Client(http);
         await spending.EnsureWithinCapAsync(client, ct);
+        var planning = Stopwatch.GetTimestamp();
         var plan = core.Plan(request.Model, request.Prompt, request.Preference);
+        if (plan.Decision is not null) metrics.Routing(Stopwatch.GetElapsedTime(planning).TotalMilliseconds);
         var served = request.Stream
             ? await StreamAsync(http, request, plan, requestId, ct)
             : await CompleteAsync(http, request, plan, requestId, started, ct);
@@ -52,15 +55,25 @@ public sealed class ChatCompletionsHandler(
     private async Task<Served> CompleteAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, long started, CancellationToken ct)
     {
         var routed = await core.ExecuteAsync(plan,
-            (route, token) => upstreams[route.Upstream].CompleteAsync(new ChatCall(request.Body, route, request.Prompt), token), ct);
-        var reply = routed.Value;
-        var body = reply.Body;
-        body["model"] = routed.Route.Name;
-        body["dial"] = DialField(plan, routed, requestId, reply.CostUsd, reply.RecordedScore, reply.Replay);
+            (route, token) => upstreams[route.Upstream].CompleteAsync(new ChatCall(request, route), token), ct);
+        using var reply = routed.Value;
         WriteHeaders(http, plan, routed);
         http.Response.ContentType = "application/json";
-        await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter))
-            body.WriteTo(writer);
+        await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, GatewayJson.Writer))
+        {
+            // The upstream's fields go out as the raw bytes it sent; only the model's name and Dial's field are Dial's.
+            writer.WriteStartObject();
+            writer.WriteString("model"u8, routed.Route.Name);
+            foreach (var property in reply.Body.RootElement.EnumerateObject())
+            {
+                if (property.NameEquals("model"u8) || property.NameEquals("dial"u8)) continue;
+                writer.WritePropertyName(property.Name);
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(property.Value), skipInputValidation: true);
+            }
+            writer.WritePropertyName("dial"u8);
+            DialField(plan, routed, requestId, reply.CostUsd, reply.RecordedScore, reply.Replay).WriteTo(writer);
+            writer.WriteEndObject();
+        }
         metrics.Overhead(Stopwatch.GetElapsedTime(started).TotalMilliseconds - routed.UpstreamMs);
         return new Served(routed.Route, reply.CostUsd, routed.UpstreamMs, 200, routed.Failures.Count);
     }
@@ -68,19 +81,30 @@ public sealed class ChatCompletionsHandler(
     private async Task<Served> StreamAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, CancellationToken ct)
     {
         var routed = await core.ExecuteAsync(plan,
-            (route, token) => upstreams[route.Upstream].OpenStreamAsync(new ChatCall(request.Body, route, request.Prompt), token), ct);
+            (route, token) => upstreams[route.Upstream].OpenStreamAsync(new ChatCall(request, route), token), ct);
         await using var stream = routed.Value;
         WriteHeaders(http, plan, routed);
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         var accounting = new StreamAccounting(routed.Route.Upstream);
+        var card = routed.Route.Card;
+        double Cost() => stream.RecordedCostUsd ?? card.CostUsd(
+            accounting.PromptTokens ?? OpenAICompatibleUpstream.EstimateTokens(request.Prompt),
+            accounting.CompletionTokens ?? (accounting.ContentChars + 3) / 4);
         var status = 200;
+        var first = true;
         try
         {
             await foreach (var payload in stream.ReadEventsAsync(ct))
             {
                 accounting.Observe(payload);
-                await http.Response.WriteAsync($"data: {payload}\n\n", ct);
+                // Clients ignore unknown fields, so Dial's account rides in the stream itself: the routing on the
+                // first chunk, the cost on the usage chunk (the last, when the client asked for usage).
+                var data = first ? WithDial(payload, DialField(plan, routed, requestId, stream.RecordedCostUsd, stream.RecordedScore, stream.Replay))
+                    : accounting.LastHadUsage ? WithDial(payload, new JsonObject { ["request_id"] = requestId, ["cost_usd"] = Cost() })
+                    : payload;
+                first = false;
+                await http.Response.WriteAsync($"data: {data}\n\n", ct);
                 await http.Response.Body.FlushAsync(ct);
             }
             if (accounting.SawError) status = 502;
@@ -95,11 +119,15 @@ public sealed class ChatCompletionsHandler(
             await http.Response.WriteAsync($"data: {JsonSerializer.Serialize(error, GatewayJson.Options)}\n\n", ct);
         }
         await http.Response.WriteAsync("data: [DONE]\n\n", ct);
-        var card = routed.Route.Card;
-        var cost = stream.RecordedCostUsd ?? card.CostUsd(
-            accounting.PromptTokens ?? OpenAICompatibleUpstream.EstimateTokens(request.Prompt),
-            accounting.CompletionTokens ?? (accounting.ContentChars + 3) / 4);
-        return new Served(routed.Route, cost, routed.UpstreamMs, status, routed.Failures.Count);
+        return new Served(routed.Route, Cost(), routed.UpstreamMs, status, routed.Failures.Count);
+    }
+
+    /// <summary>An upstream chunk (already checked to be a JSON object) with Dial's field added.</summary>
+    private static string WithDial(string payload, JsonObject dial)
+    {
+        var chunk = JsonNode.Parse(payload)!.AsObject();
+        chunk["dial"] = dial;
+        return chunk.ToJsonString(GatewayJson.Options);
     }
 
     private void WriteHeaders<T>(HttpContext http, RoutePlan plan, Routed<T> routed)
@@ -116,7 +144,8 @@ public sealed class ChatCompletionsHandler(
         if (score?.ExpectedCostUsd is { } c) headers["X-Dial-Expected-Cost-Usd"] = c.ToString("G6", CultureInfo.InvariantCulture);
     }
 
-    private static JsonObject DialField<T>(RoutePlan plan, Routed<T> routed, string requestId, double cost, double? recordedScore, ReplayMatch? replay)
+    /// <param name="cost">Null in a stream's first chunk when the cost is known only once the stream ends.</param>
+    private static JsonObject DialField<T>(RoutePlan plan, Routed<T> routed, string requestId, double? cost, double? recordedScore, ReplayMatch? replay)
     {
         var score = plan.ScoreOf(routed.Route.Name);
         var dial = new JsonObject
@@ -128,8 +157,8 @@ public sealed class ChatCompletionsHandler(
             ["profile"] = plan.Profile?.Name,
             ["expected_quality"] = score?.ExpectedQuality,
             ["expected_cost_usd"] = score?.ExpectedCostUsd,
-            ["cost_usd"] = cost,
         };
+        if (cost is { } c) dial["cost_usd"] = c;
         if (plan.Preference is { } p)
             dial["preference"] = new JsonObject { ["quality"] = p.Quality, ["cost"] = p.Cost, ["latency"] = p.Latency };
         if (recordedScore is { } s) dial["recorded_score"] = s;

@@ -5,30 +5,73 @@ using Dial.Gateway.Routing;
 namespace Dial.Gateway.Endpoints;
 
 /// <summary>
-/// A client's chat completion request, checked: the OpenAI body (minus Dial's own <c>dial</c> field, which no
-/// upstream should see), the requested model, whether to stream, the preference, and the prompt to route on.
+/// A client's chat completion request, checked: the OpenAI body as parsed (Dial's own <c>dial</c> field is left out
+/// when it is passed on), the requested model, whether to stream, the preference, and the prompt to route on.
+/// The body is a pooled document, not a DOM, and is passed to upstreams as its raw bytes: dispose the request when
+/// its upstream calls are done.
 /// </summary>
-public sealed record ChatRequest(JsonObject Body, string Model, bool Stream, Preference? Preference, string Prompt)
+public sealed class ChatRequest(JsonDocument document, string model, bool stream, Preference? preference, string prompt) : IDisposable
 {
+    /// <summary>The request's JSON object; valid until the request is disposed.</summary>
+    public JsonElement Body => document.RootElement;
+
+    public string Model { get; } = model;
+
+    public bool Stream { get; } = stream;
+
+    public Preference? Preference { get; } = preference;
+
+    public string Prompt { get; } = prompt;
+
     public static async Task<ChatRequest> ReadAsync(HttpRequest http, CancellationToken ct)
     {
-        var body = await ReadObjectAsync(http, ct);
-        if (body["model"] is not JsonValue model || !model.TryGetValue<string>(out var modelName) || string.IsNullOrWhiteSpace(modelName))
-            throw GatewayException.BadRequest("'model' is required and must be a string, e.g. \"dial/auto\"", "model");
-        var stream = body["stream"] switch
+        var document = await ReadDocumentAsync(http, ct);
+        try
         {
-            null => false,
-            JsonValue v when v.TryGetValue<bool>(out var b) => b,
-            _ => throw GatewayException.BadRequest("'stream' must be true or false", "stream"),
-        };
-        if (body["messages"] is not JsonArray { Count: > 0 } messages)
-            throw GatewayException.BadRequest("'messages' is required and must be a non-empty array", "messages");
-        for (var i = 0; i < messages.Count; i++)
-            if (messages[i] is not JsonObject m || m["role"] is not JsonValue role || !role.TryGetValue<string>(out _))
-                throw GatewayException.BadRequest($"messages[{i}] must be an object with a string 'role'", $"messages[{i}]");
-        var preference = PreferenceReader.FromBody(body["dial"]) ?? PreferenceReader.FromHeader(http.Headers[PreferenceReader.Header]);
-        body.Remove("dial");
-        return new ChatRequest(body, modelName, stream, preference, PromptOf(messages));
+            var body = document.RootElement;
+            if (!body.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(model.GetString()))
+                throw GatewayException.BadRequest("'model' is required and must be a string, e.g. \"dial/auto\"", "model");
+            var stream = !body.TryGetProperty("stream", out var s) ? false : s.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False or JsonValueKind.Null => false,
+                _ => throw GatewayException.BadRequest("'stream' must be true or false", "stream"),
+            };
+            if (!body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
+                throw GatewayException.BadRequest("'messages' is required and must be a non-empty array", "messages");
+            var i = 0;
+            foreach (var m in messages.EnumerateArray())
+            {
+                if (m.ValueKind != JsonValueKind.Object || !m.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String)
+                    throw GatewayException.BadRequest($"messages[{i}] must be an object with a string 'role'", $"messages[{i}]");
+                i++;
+            }
+            var preference = (body.TryGetProperty("dial", out var dial) ? PreferenceReader.FromBody(JsonSerializer.SerializeToNode(dial)) : null)
+                ?? PreferenceReader.FromHeader(http.Headers[PreferenceReader.Header]);
+            return new ChatRequest(document, model.GetString()!, stream, preference, PromptOf(messages));
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The request as an upstream must see it: every field but <c>dial</c> copied as its raw JSON (no re-encoding of
+    /// the messages), and <c>model</c> set to the upstream's own name for the model.
+    /// </summary>
+    public void WriteForUpstream(Utf8JsonWriter writer, string upstreamModel)
+    {
+        writer.WriteStartObject();
+        foreach (var property in Body.EnumerateObject())
+        {
+            if (property.NameEquals("model"u8) || property.NameEquals("dial"u8)) continue;
+            writer.WritePropertyName(property.Name);
+            writer.WriteRawValue(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(property.Value), skipInputValidation: true);
+        }
+        writer.WriteString("model"u8, upstreamModel);
+        writer.WriteEndObject();
     }
 
     public static async Task<JsonObject> ReadObjectAsync(HttpRequest http, CancellationToken ct)
@@ -40,23 +83,49 @@ public sealed record ChatRequest(JsonObject Body, string Model, bool Stream, Pre
         }
         catch (JsonException e)
         {
-            throw GatewayException.BadRequest($"the body is not valid JSON: {e.Message}", code: "invalid_json");
+            throw InvalidJson(e);
         }
-        return node as JsonObject ?? throw GatewayException.BadRequest("the body must be a JSON object", code: "invalid_json");
+        return node as JsonObject ?? throw NotAnObject();
     }
 
-    /// <summary>The text routing looks at: the last user message (text parts joined), else the last message.</summary>
-    private static string PromptOf(JsonArray messages)
+    private static async Task<JsonDocument> ReadDocumentAsync(HttpRequest http, CancellationToken ct)
     {
-        var chosen = messages.LastOrDefault(m => m!["role"]!.GetValue<string>() == "user") ?? messages[^1];
-        return chosen!["content"] switch
+        JsonDocument document;
+        try
         {
-            JsonValue v when v.TryGetValue<string>(out var s) => s,
-            JsonArray parts => string.Join("\n", parts.OfType<JsonObject>()
-                .Select(p => p["type"] is JsonValue t && t.TryGetValue<string>(out var type) && type == "text"
-                    && p["text"] is JsonValue x && x.TryGetValue<string>(out var text) ? text : null)
-                .OfType<string>()),
+            document = await JsonDocument.ParseAsync(http.Body, cancellationToken: ct);
+        }
+        catch (JsonException e)
+        {
+            throw InvalidJson(e);
+        }
+        if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+        document.Dispose();
+        throw NotAnObject();
+    }
+
+    private static GatewayException InvalidJson(JsonException e) => GatewayException.BadRequest($"the body is not valid JSON: {e.Message}", code: "invalid_json");
+
+    private static GatewayException NotAnObject() => GatewayException.BadRequest("the body must be a JSON object", code: "invalid_json");
+
+    /// <summary>The text routing looks at: the last user message (text parts joined), else the last message.</summary>
+    private static string PromptOf(JsonElement messages)
+    {
+        JsonElement? chosen = null;
+        foreach (var m in messages.EnumerateArray())
+            if (m.GetProperty("role").ValueEquals("user"u8)) chosen = m;
+        var message = chosen ?? messages[messages.GetArrayLength() - 1];
+        if (!message.TryGetProperty("content", out var content)) return "";
+        return content.ValueKind switch
+        {
+            JsonValueKind.String => content.GetString()!,
+            JsonValueKind.Array => string.Join("\n", content.EnumerateArray()
+                .Where(p => p.ValueKind == JsonValueKind.Object && p.TryGetProperty("type", out var t) && t.ValueEquals("text"u8)
+                    && p.TryGetProperty("text", out var x) && x.ValueKind == JsonValueKind.String)
+                .Select(p => p.GetProperty("text").GetString()!)),
             _ => "",
         };
     }
+
+    public void Dispose() => document.Dispose();
 }

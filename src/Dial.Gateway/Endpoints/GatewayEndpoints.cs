@@ -10,8 +10,13 @@ public static class GatewayEndpoints
 {
     public static IEndpointRouteBuilder MapDialGateway(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();
-        v1.MapPost("/chat/completions", (HttpContext http, ChatCompletionsHandler handler) => handler.HandleAsync(http));
+        var v1 = app.MapGroup("/v1");
+        // A filter costs every request an invocation context, so an open gateway (no keys configured) has none.
+        if (app.ServiceProvider.GetRequiredService<ClientKeys>().Enabled) v1.AddEndpointFilter<ApiKeyFilter>();
+        // The hot endpoint as a plain RequestDelegate over the singleton handler: no per-request parameter binding.
+        // Resolved on first use, since building the handler trains the router, which start-up does after mapping.
+        ChatCompletionsHandler? chat = null;
+        v1.MapPost("/chat/completions", http => (chat ??= http.RequestServices.GetRequiredService<ChatCompletionsHandler>()).HandleAsync(http));
         v1.MapPost("/feedback", (HttpContext http, FeedbackHandler handler) => handler.HandleAsync(http));
         v1.MapGet("/requests/{id}", (HttpContext http, string id, RequestsHandler handler) => handler.HandleAsync(http, id));
         v1.MapGet("/models", (ModelCatalog models, ProfileCatalog profiles) => Results.Json(new

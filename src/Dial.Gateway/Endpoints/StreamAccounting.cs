@@ -16,8 +16,12 @@ internal sealed class StreamAccounting(string upstream)
     /// <summary>An error object the upstream sent in-band, to be passed on as it is.</summary>
     public bool SawError { get; private set; }
 
+    /// <summary>Whether the chunk seen last carried usage (the final chunk of a stream asked to include usage).</summary>
+    public bool LastHadUsage { get; private set; }
+
     public void Observe(string payload)
     {
+        LastHadUsage = false;
         try
         {
             using var doc = JsonDocument.Parse(payload);
@@ -26,6 +30,7 @@ internal sealed class StreamAccounting(string upstream)
             if (root.TryGetProperty("error", out _)) SawError = true;
             if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             {
+                LastHadUsage = true;
                 if (usage.TryGetProperty("prompt_tokens", out var p) && p.TryGetInt32(out var pt)) PromptTokens = pt;
                 if (usage.TryGetProperty("completion_tokens", out var c) && c.TryGetInt32(out var contentTokens)) CompletionTokens = contentTokens;
             }

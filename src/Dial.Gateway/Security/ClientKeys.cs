@@ -17,6 +17,8 @@ public sealed class ClientKeys
 
     public ClientKeys(GatewayOptions options)
     {
+        if (!(options.Auth.SpendRefreshSeconds >= 0 && double.IsFinite(options.Auth.SpendRefreshSeconds)))
+            throw new InvalidOperationException($"configuration Dial:Auth:SpendRefreshSeconds must be a non-negative number of seconds, got {options.Auth.SpendRefreshSeconds}");
         foreach (var k in options.Auth.Keys)
         {
             if (string.IsNullOrWhiteSpace(k.Name)) throw new InvalidOperationException("configuration Dial:Auth:Keys: every key needs a Name");

@@ -1,20 +1,26 @@
 using System.Collections.Concurrent;
+using Dial.Gateway.Configuration;
 using Dial.Gateway.Endpoints;
 using Dial.Gateway.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Dial.Gateway.Security;
 
 /// <summary>
-/// Enforces each client key's monthly spending cap. A key's spend this UTC month is read from the store once
-/// per process and month, then kept up to date in memory as requests complete, so the check costs no query.
-/// With several replicas each one adds only its own spend after start-up: the cap then holds per replica
-/// between restarts, which bounds overspend by (replicas - 1) x cap at worst.
+/// Enforces each client key's monthly spending cap without a query per request. A key's view is the stored
+/// monthly total (every replica's committed spend, from the store's <c>dial_spend</c> counter) plus this
+/// replica's spend not yet written by the request log. The total is refreshed from each request log write
+/// (the write returns it) and, when a key's view is older than <see cref="AuthOptions.SpendRefreshSeconds"/>,
+/// by one query before the check, shared by concurrent requests. So the spend another replica made is seen at
+/// most that long plus its request log's write delay later: overspend beyond the cap is bounded by what the
+/// other replicas admit in that window, plus requests already in flight when the cap is crossed.
 /// </summary>
-public sealed class SpendingTracker(IGatewayStore store, TimeProvider clock)
+public sealed class SpendingTracker(IGatewayStore store, TimeProvider clock, IOptions<GatewayOptions> options)
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<MonthlySpend>>> _spend = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MonthlySpend> _spend = new(StringComparer.Ordinal);
+    private readonly TimeSpan _refreshAfter = TimeSpan.FromSeconds(options.Value.Auth.SpendRefreshSeconds); // checked by ClientKeys at start-up
 
-    public async Task EnsureWithinCapAsync(ClientIdentity? client, CancellationToken ct)
+    public async ValueTask EnsureWithinCapAsync(ClientIdentity? client, CancellationToken ct)
     {
         if (client?.MonthlySpendingCapUsd is not { } cap) return;
         var spend = await CurrentAsync(client.Name, ct);
@@ -23,41 +29,86 @@ public sealed class SpendingTracker(IGatewayStore store, TimeProvider clock)
                 $"key '{client.Name}' has reached its monthly spending cap of {cap:0.####} USD");
     }
 
-    public async Task AddAsync(ClientIdentity? client, double usd, CancellationToken ct)
+    /// <summary>A served request's cost, counted at once; the request log's write later moves it into the stored total.</summary>
+    public async ValueTask AddAsync(ClientIdentity? client, double usd, CancellationToken ct)
     {
         if (client?.MonthlySpendingCapUsd is null || usd <= 0) return;
-        (await CurrentAsync(client.Name, ct)).Add(usd);
+        (await CurrentAsync(client.Name, ct)).AddPending(usd);
     }
 
-    private async Task<MonthlySpend> CurrentAsync(string key, CancellationToken ct)
+    /// <summary>Called by the request log after each write with the stored totals it returned.</summary>
+    public void Committed(IReadOnlyList<KeySpend> spends)
     {
         var now = clock.GetUtcNow();
-        var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        var entry = _spend.GetOrAdd(key, k => Load(k, month));
-        var spend = await entry.Value.WaitAsync(ct);
-        if (spend.Month == month) return spend;
-        _spend.TryUpdate(key, Load(key, month), entry); // a new month starts from what the store holds for it
-        return await _spend[key].Value.WaitAsync(ct);
+        foreach (var s in spends)
+            if (_spend.TryGetValue(s.ClientKey, out var spend) && spend.Month == s.Month) spend.Commit(s.AddedUsd, s.TotalUsd, now);
     }
 
-    private Lazy<Task<MonthlySpend>> Load(string key, DateTimeOffset month) =>
-        new(async () => new MonthlySpend(month, await store.SpentUsdAsync(key, month, CancellationToken.None)));
-
-    private sealed class MonthlySpend(DateTimeOffset month, double usd)
+    private async ValueTask<MonthlySpend> CurrentAsync(string key, CancellationToken ct)
     {
-        private double _usd = usd;
+        var now = clock.GetUtcNow();
+        var month = AdoGatewayStore.MonthOf(now);
+        var spend = _spend.GetOrAdd(key, static (_, m) => new MonthlySpend(m), month);
+        if (spend.Month != month)
+        {
+            // A new month starts from what the store holds for it.
+            _spend.TryUpdate(key, new MonthlySpend(month), spend);
+            spend = _spend[key];
+        }
+        if (now - spend.RefreshedAt >= _refreshAfter) await spend.RefreshAsync(() => store.MonthSpendAsync(key, month, CancellationToken.None), clock).WaitAsync(ct);
+        return spend;
+    }
+
+    private sealed class MonthlySpend(DateTimeOffset month)
+    {
         private readonly Lock _lock = new();
+        private double _stored;
+        private double _pending;
+        private Task? _refresh;
 
         public DateTimeOffset Month { get; } = month;
 
+        public DateTimeOffset RefreshedAt { get; private set; } = DateTimeOffset.MinValue;
+
         public double Usd
         {
-            get { lock (_lock) return _usd; }
+            get { lock (_lock) return _stored + _pending; }
         }
 
-        public void Add(double usd)
+        public void AddPending(double usd)
         {
-            lock (_lock) _usd += usd;
+            lock (_lock) _pending += usd;
+        }
+
+        /// <summary>Totals only grow within a month, so a total read before a later write can never lower the view.</summary>
+        public void Commit(double added, double total, DateTimeOffset at)
+        {
+            lock (_lock)
+            {
+                _pending = Math.Max(0, _pending - added);
+                _stored = Math.Max(_stored, total);
+                RefreshedAt = at;
+            }
+        }
+
+        /// <summary>One query however many requests find the view stale at once.</summary>
+        public Task RefreshAsync(Func<Task<double>> read, TimeProvider clock)
+        {
+            lock (_lock)
+            {
+                if (_refresh is { IsCompleted: false } running) return running;
+                return _refresh = Run();
+            }
+
+            async Task Run()
+            {
+                var total = await read();
+                lock (_lock)
+                {
+                    _stored = Math.Max(_stored, total);
+                    RefreshedAt = clock.GetUtcNow();
+                }
+            }
         }
     }
 }

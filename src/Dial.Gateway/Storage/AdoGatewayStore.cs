@@ -45,7 +45,26 @@ public abstract class AdoGatewayStore : IGatewayStore
             created_ms BIGINT NOT NULL);
         CREATE INDEX dial_feedback_by_request ON dial_feedback (request_id);
         """,
+        // Spend per key and UTC month, added to in the request log's own transaction so replicas sharing the
+        // store see each other's spend without summing the log; seeded with the current month's logged spend.
+        $"""
+        CREATE TABLE dial_spend (
+            client_key TEXT NOT NULL,
+            month_ms BIGINT NOT NULL,
+            usd DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (client_key, month_ms));
+        INSERT INTO dial_spend (client_key, month_ms, usd)
+            SELECT client_key, {MonthOf(DateTimeOffset.UtcNow).ToUnixTimeMilliseconds()}, SUM(cost_usd) FROM dial_requests
+            WHERE client_key IS NOT NULL AND created_ms >= {MonthOf(DateTimeOffset.UtcNow).ToUnixTimeMilliseconds()} GROUP BY client_key;
+        """,
     ];
+
+    /// <summary>The start of <paramref name="at"/>'s UTC calendar month: the period spending caps apply to.</summary>
+    public static DateTimeOffset MonthOf(DateTimeOffset at)
+    {
+        var utc = at.ToUniversalTime();
+        return new DateTimeOffset(utc.Year, utc.Month, 1, 0, 0, 0, TimeSpan.Zero);
+    }
 
     /// <summary>An auto-numbered primary key column in this dialect.</summary>
     protected abstract string IdentityColumn { get; }
@@ -76,39 +95,45 @@ public abstract class AdoGatewayStore : IGatewayStore
         await tx.CommitAsync(ct);
     }
 
-    public async Task AppendRequestsAsync(IReadOnlyList<RequestRecord> requests, CancellationToken ct)
+    public async Task<IReadOnlyList<KeySpend>> AppendRequestsAsync(IReadOnlyList<RequestRecord> requests, CancellationToken ct)
     {
-        if (requests.Count == 0) return;
+        if (requests.Count == 0) return [];
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        var columns = RequestColumns.Split(", ");
         await using var insert = Command(connection, tx,
-            $"INSERT INTO dial_requests ({RequestColumns}) VALUES (@id, @created_ms, @client_key, @requested_model, @profile, @model, @upstream, " +
-            "@router, @pref_quality, @pref_cost, @pref_latency, @expected_quality, @expected_cost_usd, @cost_usd, @upstream_ms, @status, " +
-            "@fallbacks, @prompt) ON CONFLICT (id) DO NOTHING");
+            $"INSERT INTO dial_requests ({RequestColumns}) VALUES ({string.Join(", ", columns.Select(c => "@" + c))}) ON CONFLICT (id) DO NOTHING");
+        // One set of parameters for the whole batch, given each record's values in turn.
+        var p = columns.Select(c => Add(insert, c, null)).ToArray();
+        var added = new Dictionary<(string Key, DateTimeOffset Month), double>();
         foreach (var r in requests)
         {
-            insert.Parameters.Clear();
-            Add(insert, "id", r.Id);
-            Add(insert, "created_ms", r.At.ToUnixTimeMilliseconds());
-            Add(insert, "client_key", r.ClientKey);
-            Add(insert, "requested_model", r.RequestedModel);
-            Add(insert, "profile", r.Profile);
-            Add(insert, "model", r.Model);
-            Add(insert, "upstream", r.Upstream);
-            Add(insert, "router", r.Router);
-            Add(insert, "pref_quality", r.Preference?.Quality);
-            Add(insert, "pref_cost", r.Preference?.Cost);
-            Add(insert, "pref_latency", r.Preference?.Latency);
-            Add(insert, "expected_quality", r.ExpectedQuality);
-            Add(insert, "expected_cost_usd", r.ExpectedCostUsd);
-            Add(insert, "cost_usd", r.CostUsd);
-            Add(insert, "upstream_ms", r.UpstreamMs);
-            Add(insert, "status", r.Status);
-            Add(insert, "fallbacks", r.Fallbacks);
-            Add(insert, "prompt", r.Prompt);
-            await insert.ExecuteNonQueryAsync(ct);
+            object?[] values =
+            [
+                r.Id, r.At.ToUnixTimeMilliseconds(), r.ClientKey, r.RequestedModel, r.Profile, r.Model, r.Upstream, r.Router,
+                r.Preference?.Quality, r.Preference?.Cost, r.Preference?.Latency, r.ExpectedQuality, r.ExpectedCostUsd, r.CostUsd,
+                r.UpstreamMs, r.Status, r.Fallbacks, r.Prompt,
+            ];
+            for (var i = 0; i < p.Length; i++) p[i].Value = values[i] ?? DBNull.Value;
+            // A record already stored (same id) was counted when it was first stored.
+            if (await insert.ExecuteNonQueryAsync(ct) == 1 && r.ClientKey is { } key && r.CostUsd > 0)
+                added[(key, MonthOf(r.At))] = added.GetValueOrDefault((key, MonthOf(r.At))) + r.CostUsd;
+        }
+        var spends = new List<KeySpend>(added.Count);
+        foreach (var ((key, month), usd) in added)
+        {
+            // One atomic read-modify-write per key and batch: the row lock orders replicas' updates, and the
+            // returned total includes every other replica's committed spend.
+            await using var upsert = Command(connection, tx,
+                "INSERT INTO dial_spend (client_key, month_ms, usd) VALUES (@client_key, @month_ms, @usd) " +
+                "ON CONFLICT (client_key, month_ms) DO UPDATE SET usd = dial_spend.usd + excluded.usd RETURNING usd");
+            Add(upsert, "client_key", key);
+            Add(upsert, "month_ms", month.ToUnixTimeMilliseconds());
+            Add(upsert, "usd", usd);
+            spends.Add(new KeySpend(key, month, usd, Convert.ToDouble(await upsert.ExecuteScalarAsync(ct))));
         }
         await tx.CommitAsync(ct);
+        return spends;
     }
 
     public async Task<RequestRecord?> FindRequestAsync(string id, CancellationToken ct)
@@ -179,14 +204,13 @@ public abstract class AdoGatewayStore : IGatewayStore
         return list;
     }
 
-    public async Task<double> SpentUsdAsync(string clientKey, DateTimeOffset since, CancellationToken ct)
+    public async Task<double> MonthSpendAsync(string clientKey, DateTimeOffset month, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, null,
-            "SELECT COALESCE(SUM(cost_usd), 0) FROM dial_requests WHERE client_key = @client_key AND created_ms >= @since");
+        await using var select = Command(connection, null, "SELECT usd FROM dial_spend WHERE client_key = @client_key AND month_ms = @month_ms");
         Add(select, "client_key", clientKey);
-        Add(select, "since", since.ToUnixTimeMilliseconds());
-        return Convert.ToDouble(await select.ExecuteScalarAsync(ct));
+        Add(select, "month_ms", MonthOf(month).ToUnixTimeMilliseconds());
+        return await select.ExecuteScalarAsync(ct) is { } usd and not DBNull ? Convert.ToDouble(usd) : 0;
     }
 
     public async Task PingAsync(CancellationToken ct)
@@ -210,11 +234,12 @@ public abstract class AdoGatewayStore : IGatewayStore
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static void Add(DbCommand command, string name, object? value)
+    private static DbParameter Add(DbCommand command, string name, object? value)
     {
         var p = command.CreateParameter();
         p.ParameterName = "@" + name;
         p.Value = value ?? DBNull.Value;
         command.Parameters.Add(p);
+        return p;
     }
 }

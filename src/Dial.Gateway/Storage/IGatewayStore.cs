@@ -9,8 +9,12 @@ public interface IGatewayStore
     /// <summary>Brings the schema up to date; safe to run from several replicas at once.</summary>
     Task MigrateAsync(CancellationToken ct);
 
-    /// <summary>Writes requests in one transaction; a record already stored (same id) is left as it is.</summary>
-    Task AppendRequestsAsync(IReadOnlyList<RequestRecord> requests, CancellationToken ct);
+    /// <summary>
+    /// Writes requests in one transaction; a record already stored (same id) is left as it is. In the same
+    /// transaction, each key's monthly spend grows by its new records' cost; returns, per key and month, what was
+    /// added and the total after it (every replica's spend included).
+    /// </summary>
+    Task<IReadOnlyList<KeySpend>> AppendRequestsAsync(IReadOnlyList<RequestRecord> requests, CancellationToken ct);
 
     Task<RequestRecord?> FindRequestAsync(string id, CancellationToken ct);
 
@@ -25,8 +29,8 @@ public interface IGatewayStore
 
     Task<IReadOnlyList<FeedbackRecord>> FeedbackForAsync(string requestId, CancellationToken ct);
 
-    /// <summary>What a client key has spent on requests since <paramref name="since"/>.</summary>
-    Task<double> SpentUsdAsync(string clientKey, DateTimeOffset since, CancellationToken ct);
+    /// <summary>What a client key has spent in the UTC calendar month containing <paramref name="month"/>, as stored so far.</summary>
+    Task<double> MonthSpendAsync(string clientKey, DateTimeOffset month, CancellationToken ct);
 
     Task PingAsync(CancellationToken ct);
 }

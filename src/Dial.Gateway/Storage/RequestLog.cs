@@ -1,15 +1,21 @@
 using System.Threading.Channels;
+using Dial.Gateway.Security;
 
 namespace Dial.Gateway.Storage;
 
 /// <summary>
-/// Writes the request log off the request path: handlers enqueue, one background loop writes whatever has
-/// queued up in one transaction, so a busy gateway pays one commit per batch instead of one per request.
-/// The queue is bounded and applies back-pressure when full rather than dropping records.
+/// Writes the request log off the request path: handlers enqueue, one writer thread stores whatever has queued up
+/// in one transaction, so a busy gateway pays one commit per batch instead of one per request. The writer waits
+/// <see cref="Linger"/> after the first record of a batch so batches grow under load (a few commits a second
+/// instead of hundreds), unless a flush is asked for. It runs on its own thread because SQLite's "async" calls
+/// block: on the thread pool they would stall the requests sharing this small machine's few pool threads.
+/// The queue is bounded and applies back-pressure when full rather than dropping records. Each write's spend
+/// totals go to the <see cref="SpendingTracker"/>. Stopping drains the queue first.
 /// </summary>
-public sealed class RequestLog(IGatewayStore store, ILogger<RequestLog> logger) : BackgroundService
+public sealed class RequestLog(IGatewayStore store, SpendingTracker spending, ILogger<RequestLog> logger) : IHostedService
 {
-    private const int MaxBatch = 512;
+    private const int MaxBatch = 1024;
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
 
     private readonly Channel<object> _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(20_000)
     {
@@ -17,7 +23,10 @@ public sealed class RequestLog(IGatewayStore store, ILogger<RequestLog> logger) 
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    public ValueTask AppendAsync(RequestRecord record, CancellationToken ct) => _queue.Writer.WriteAsync(record, ct);
+    private Thread? _writer;
+
+    public ValueTask AppendAsync(RequestRecord record, CancellationToken ct) =>
+        _queue.Writer.TryWrite(record) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(record, ct);
 
     /// <summary>Completes once every record enqueued before the call is stored.</summary>
     public async Task FlushAsync(CancellationToken ct)
@@ -27,27 +36,35 @@ public sealed class RequestLog(IGatewayStore store, ILogger<RequestLog> logger) 
         await done.Task.WaitAsync(ct);
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        _queue.Writer.TryComplete(); // the loop drains what is queued, then ends
-        await base.StopAsync(cancellationToken);
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "dial-request-log" };
+        _writer.Start();
+        return Task.CompletedTask;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete(); // the loop drains what is queued, then ends
+        if (_writer is { } writer) await Task.Run(writer.Join, cancellationToken);
+    }
+
+    private void WriteLoop()
     {
         var batch = new List<RequestRecord>(MaxBatch);
         var flushes = new List<TaskCompletionSource>();
-        // Reads ignore stoppingToken on purpose: StopAsync completes the channel and the loop drains it first.
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        var reader = _queue.Reader;
+        while (Wait(reader.WaitToReadAsync()))
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            if (reader.TryPeek(out var first) && first is RequestRecord) Thread.Sleep(Linger);
+            while (batch.Count < MaxBatch && reader.TryRead(out var item))
             {
                 if (item is RequestRecord r) batch.Add(r);
                 else flushes.Add((TaskCompletionSource)item);
             }
             try
             {
-                await store.AppendRequestsAsync(batch, CancellationToken.None);
+                spending.Committed(Wait(store.AppendRequestsAsync(batch, CancellationToken.None)));
             }
             catch (Exception e)
             {
@@ -58,4 +75,8 @@ public sealed class RequestLog(IGatewayStore store, ILogger<RequestLog> logger) 
             flushes.Clear();
         }
     }
+
+    private static T Wait<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+
+    private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
 }

@@ -24,3 +24,6 @@ public sealed record FeedbackRecord(string RequestId, double Score, string? Comm
 
 /// <summary>Stored feedback with its position in the feedback log and the request it scores.</summary>
 public sealed record LoggedFeedback(long Sequence, FeedbackRecord Feedback, RequestRecord Request);
+
+/// <summary>A key's spend in one UTC month: what a request log write added, and the stored total after it.</summary>
+public sealed record KeySpend(string ClientKey, DateTimeOffset Month, double AddedUsd, double TotalUsd);

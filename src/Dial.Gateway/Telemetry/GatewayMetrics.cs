@@ -16,6 +16,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _fallbacks;
     private readonly Histogram<double> _upstreamLatency;
     private readonly Histogram<double> _overhead;
+    private readonly Histogram<double> _routing;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -28,6 +29,8 @@ public sealed class GatewayMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000] });
         _overhead = meter.CreateHistogram("dial.overhead", unit: "ms", description: "Time the gateway added on top of the upstream",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100] });
+        _routing = meter.CreateHistogram("dial.routing", unit: "ms", description: "Time to plan a routed request: prompt encoding and the router's decision (part of dial.overhead)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] });
     }
 
     public void Request(string requested, string model, int status) =>
@@ -46,4 +49,6 @@ public sealed class GatewayMetrics
         _upstreamLatency.Record(ms, new("upstream", upstream), new("model", model), new("outcome", ok ? "ok" : "error"));
 
     public void Overhead(double ms) => _overhead.Record(ms);
+
+    public void Routing(double ms) => _routing.Record(ms);
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dial.Gateway.Endpoints;
@@ -16,26 +18,32 @@ public interface IChatUpstream
     Task<UpstreamStream> OpenStreamAsync(ChatCall call, CancellationToken ct);
 }
 
-/// <summary>A client's chat request (OpenAI JSON, Dial's own fields removed) addressed to one model.</summary>
-/// <param name="PromptText">The last user message: what routing and replay look at.</param>
-public sealed record ChatCall(JsonObject Request, ModelRoute Route, string PromptText)
+/// <summary>A client's chat request addressed to one model.</summary>
+public sealed record ChatCall(ChatRequest Request, ModelRoute Route)
 {
-    /// <summary>The request as the upstream must see it (its own name for the model), as UTF-8 JSON.</summary>
-    public byte[] BodyForUpstream()
+    /// <summary>The last user message: what routing and replay look at.</summary>
+    public string PromptText => Request.Prompt;
+
+    /// <summary>The request as the upstream must see it (its own name for the model, no <c>dial</c> field), as UTF-8 JSON.</summary>
+    public ReadOnlyMemory<byte> BodyForUpstream()
     {
-        // Attempts run one after another, so rewriting the one shared object is safe and saves a deep copy per attempt.
-        Request["model"] = Route.UpstreamModel;
-        // Straight to UTF-8: a string would be built only to be transcoded again by the HTTP content.
-        return JsonSerializer.SerializeToUtf8Bytes(Request, GatewayJson.Options);
+        var buffer = new ArrayBufferWriter<byte>(JsonMarshal.GetRawUtf8Value(Request.Body).Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer, GatewayJson.Writer))
+            Request.WriteForUpstream(writer, Route.UpstreamModel);
+        return buffer.WrittenMemory;
     }
 }
 
 /// <summary>Where a replayed answer came from: the recorded prompt, and how close it is to the asked one (1 for exact).</summary>
 public sealed record ReplayMatch(string PromptId, double Similarity);
 
-/// <summary>A complete answer and what it cost.</summary>
+/// <summary>A complete answer and what it cost. Holds a pooled document: the receiver disposes it.</summary>
+/// <param name="Body">The answer's JSON object, checked to have choices; passed on to the client as its raw bytes.</param>
 /// <param name="RecordedScore">The answer's recorded quality, known only for replayed answers.</param>
-public sealed record UpstreamReply(JsonObject Body, double CostUsd, double? RecordedScore = null, ReplayMatch? Replay = null);
+public sealed record UpstreamReply(JsonDocument Body, double CostUsd, double? RecordedScore = null, ReplayMatch? Replay = null) : IDisposable
+{
+    public void Dispose() => Body.Dispose();
+}
 
 /// <summary>An established stream of server-sent events: each item is one event's JSON payload, without "data: " and without [DONE].</summary>
 public abstract class UpstreamStream : IAsyncDisposable

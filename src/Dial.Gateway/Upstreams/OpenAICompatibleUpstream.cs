@@ -11,8 +11,8 @@ namespace Dial.Gateway.Upstreams;
 /// Any server that speaks OpenAI's chat completions API. Retries, breaker and timeout are applied around it
 /// by the routing core; this class only translates HTTP outcomes into <see cref="UpstreamException"/>s.
 /// </summary>
-/// <param name="http">Gives a client per call, so IHttpClientFactory can rotate handlers (DNS changes, stale connections).</param>
-public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http, string? apiKey) : IChatUpstream
+/// <param name="http">The upstream's long-lived client (base address set, connections pooled and recycled).</param>
+public sealed class OpenAICompatibleUpstream(string name, HttpClient http, string? apiKey) : IChatUpstream
 {
     private const string Path = "chat/completions";
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
@@ -22,21 +22,25 @@ public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http,
     public async Task<UpstreamReply> CompleteAsync(ChatCall call, CancellationToken ct)
     {
         using var request = Request(call);
-        using var response = await http().SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         await EnsureSuccessAsync(response, ct);
-        JsonObject body;
+        JsonDocument body;
         try
         {
-            body = JsonNode.Parse(await response.Content.ReadAsStreamAsync(ct)) as JsonObject
-                ?? throw new UpstreamException(Name, "answered with JSON that is not an object", transient: false);
+            body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
         }
         catch (JsonException)
         {
             throw new UpstreamException(Name, "answered with malformed JSON", transient: false);
         }
-        if (body["choices"] is not JsonArray { Count: > 0 })
-            throw new UpstreamException(Name, "answered without choices", transient: false);
-        var usage = body["usage"] as JsonObject;
+        var root = body.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0)
+        {
+            var problem = root.ValueKind != JsonValueKind.Object ? "answered with JSON that is not an object" : "answered without choices";
+            body.Dispose();
+            throw new UpstreamException(Name, problem, transient: false);
+        }
+        var usage = root.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object ? u : (JsonElement?)null;
         var cost = call.Route.Card.CostUsd(Tokens(usage, "prompt_tokens") ?? EstimateTokens(call.PromptText), Tokens(usage, "completion_tokens") ?? 0);
         return new UpstreamReply(body, cost);
     }
@@ -44,7 +48,7 @@ public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http,
     public async Task<UpstreamStream> OpenStreamAsync(ChatCall call, CancellationToken ct)
     {
         var request = Request(call);
-        var response = await http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         try
         {
             await EnsureSuccessAsync(response, ct);
@@ -60,15 +64,15 @@ public sealed class OpenAICompatibleUpstream(string name, Func<HttpClient> http,
         }
     }
 
-    internal static int? Tokens(JsonObject? usage, string field) =>
-        usage?[field] is JsonValue v && v.TryGetValue<int>(out var n) && n >= 0 ? n : null;
+    private static int? Tokens(JsonElement? usage, string field) =>
+        usage is { } u && u.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= 0 ? n : null;
 
     /// <summary>About four characters a token: used only when an upstream reports no usage.</summary>
     internal static int EstimateTokens(string text) => (text.Length + 3) / 4;
 
     private HttpRequestMessage Request(ChatCall call)
     {
-        var content = new ByteArrayContent(call.BodyForUpstream());
+        var content = new ReadOnlyMemoryContent(call.BodyForUpstream());
         content.Headers.ContentType = JsonContentType;
         var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = content };
         if (apiKey is not null) request.Headers.Authorization = new("Bearer", apiKey);

@@ -57,7 +57,7 @@ public sealed class ReplayUpstream : IChatUpstream
             }),
             ["usage"] = Usage(call, text, outcome),
         };
-        return Task.FromResult(new UpstreamReply(body, outcome.CostUsd, outcome.Score, match));
+        return Task.FromResult(new UpstreamReply(System.Text.Json.JsonSerializer.SerializeToDocument(body), outcome.CostUsd, outcome.Score, match));
     }
 
     public Task<UpstreamStream> OpenStreamAsync(ChatCall call, CancellationToken ct)
@@ -117,7 +117,8 @@ public sealed class ReplayUpstream : IChatUpstream
                 yield return Chunk(id, created, new JsonObject { ["content"] = piece }, null);
             }
             yield return Chunk(id, created, new JsonObject(), "stop");
-            if (call.Request["stream_options"]?["include_usage"]?.GetValueKind() == System.Text.Json.JsonValueKind.True)
+            if (call.Request.Body.TryGetProperty("stream_options", out var options) && options.ValueKind == System.Text.Json.JsonValueKind.Object
+                && options.TryGetProperty("include_usage", out var includeUsage) && includeUsage.ValueKind == System.Text.Json.JsonValueKind.True)
             {
                 var usage = new JsonObject
                 {

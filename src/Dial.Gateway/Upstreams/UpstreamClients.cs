@@ -3,19 +3,27 @@ using Dial.Gateway.Routing;
 
 namespace Dial.Gateway.Upstreams;
 
-/// <summary>The configured upstreams by name, each built once at start-up.</summary>
-public sealed class UpstreamClients
+/// <summary>
+/// The configured upstreams by name, each built once at start-up. An HTTP upstream keeps one HttpClient over its
+/// own connection pool for the gateway's lifetime: keep-alive connections are reused across requests, and
+/// recycled every <see cref="ConnectionLifetime"/> so DNS changes are picked up (what IHttpClientFactory's
+/// handler rotation would do, without its per-call client and handler-chain lookups).
+/// </summary>
+public sealed class UpstreamClients : IDisposable
 {
-    private readonly Dictionary<string, IChatUpstream> _byName = new(StringComparer.Ordinal);
+    private static readonly TimeSpan ConnectionLifetime = TimeSpan.FromMinutes(2);
 
-    public UpstreamClients(GatewayOptions options, IHttpClientFactory httpClients, Func<RoutingData> data, Func<string, string?> environment)
+    private readonly Dictionary<string, IChatUpstream> _byName = new(StringComparer.Ordinal);
+    private readonly List<HttpClient> _clients = [];
+
+    public UpstreamClients(GatewayOptions options, Func<RoutingData> data, Func<string, string?> environment)
     {
         foreach (var u in ModelCatalog.UpstreamsOf(options))
         {
             IChatUpstream upstream = u.Kind switch
             {
                 UpstreamKind.Replay => new ReplayUpstream(u.Name, data()),
-                _ => new OpenAICompatibleUpstream(u.Name, HttpClientFor(u, httpClients), ApiKey(u, environment)),
+                _ => new OpenAICompatibleUpstream(u.Name, HttpClientFor(u), ApiKey(u, environment)),
             };
             if (!_byName.TryAdd(u.Name, upstream)) throw new InvalidOperationException($"configuration Dial:Upstreams: two upstreams named '{u.Name}'");
         }
@@ -23,22 +31,18 @@ public sealed class UpstreamClients
 
     public IChatUpstream this[string name] => _byName[name];
 
-    public static string HttpClientName(string upstream) => "dial-upstream:" + upstream;
-
-    private static Func<HttpClient> HttpClientFor(UpstreamOptions u, IHttpClientFactory factory)
+    private HttpClient HttpClientFor(UpstreamOptions u)
     {
         if (!Uri.TryCreate(u.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
             throw new InvalidOperationException($"configuration Dial:Upstreams:{u.Name}: BaseUrl must be an absolute http(s) URL, got '{u.BaseUrl}'");
-        // A trailing slash makes "chat/completions" resolve below the version path (…/v1/chat/completions).
-        var baseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/");
-        var name = HttpClientName(u.Name);
-        return () =>
+        var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = ConnectionLifetime })
         {
-            var client = factory.CreateClient(name);
-            client.BaseAddress = baseAddress;
-            client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
-            return client;
+            // A trailing slash makes "chat/completions" resolve below the version path (…/v1/chat/completions).
+            BaseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/"),
+            Timeout = Timeout.InfiniteTimeSpan, // the resilience pipeline owns timeouts
         };
+        _clients.Add(client);
+        return client;
     }
 
     private static string? ApiKey(UpstreamOptions u, Func<string, string?> environment)
@@ -46,5 +50,10 @@ public sealed class UpstreamClients
         if (string.IsNullOrEmpty(u.ApiKeyEnv)) return null;
         return environment(u.ApiKeyEnv) is { Length: > 0 } key ? key
             : throw new InvalidOperationException($"configuration Dial:Upstreams:{u.Name}: environment variable {u.ApiKeyEnv} (ApiKeyEnv) is not set");
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients) client.Dispose();
     }
 }
