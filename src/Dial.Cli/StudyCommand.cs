@@ -56,14 +56,15 @@ internal static class StudyCommand
         var budgets = new Option<int[]>("--budgets") { Description = "Onboarding quiz sizes (comma-separated)", DefaultValueFactory = _ => [10, 20, 50], CustomParser = r => ParseList(r.Tokens) };
         var quizCopies = new Option<int>("--quiz-identities") { Description = "Quiz identities per model, budget (10, 20, 50) and selector that policy training draws descriptions from (0: only the fitted identity)", DefaultValueFactory = _ => IdentityPolicy.DefaultQuizCopies };
         var validation = new Option<double>("--validation") { Description = "Measure on this random fraction of the train split instead of the test split (for choosing settings)", DefaultValueFactory = _ => 0 };
-        var command = new Command("leave-models-out", "Hold models out of training, onboard them by quiz, route the test split over every model") { holdOut, budgets, quizCopies, validation };
+        var selector = new Option<string>("--selector") { Description = $"Adaptive quiz selector compared with random: {string.Join(", ", QuizSelectors.All.Select(s => s.Name))}", DefaultValueFactory = _ => QuizSelectors.Default.Name };
+        var command = new Command("leave-models-out", "Hold models out of training, onboard them by quiz, route the test split over every model") { holdOut, budgets, quizCopies, validation, selector };
         foreach (var o in common.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var table = RoutingTableReader.Read(parse.GetValue(common.Data)!, parse.GetValue(common.Models));
             if (parse.GetValue(validation) is > 0 and var fraction) table = ValidationSplit.Of(table, fraction, seed: 0);
             var result = LeaveModelsOutStudy.Run(table, parse.GetValue(holdOut), parse.GetValue(budgets)!, parse.GetValue(common.Seeds)!,
-                common.Settings(parse), parse.InvocationConfiguration.Error, parse.GetValue(quizCopies));
+                common.Settings(parse), parse.InvocationConfiguration.Error, parse.GetValue(quizCopies), QuizSelectors.Parse(parse.GetValue(selector)!));
             var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(common.Json)) o.WriteLine(JsonSerializer.Serialize(result, Json));
             else

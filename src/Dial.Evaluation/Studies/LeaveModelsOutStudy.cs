@@ -29,7 +29,7 @@ public static class LeaveModelsOutStudy
 
     public static LeaveModelsOutResult Run(
         RoutingTable table, IReadOnlyList<string>? heldOut, IReadOnlyList<int> budgets, IReadOnlyList<int> seeds, StudySettings settings, TextWriter? log = null,
-        int quizCopies = IdentityPolicy.DefaultQuizCopies)
+        int quizCopies = IdentityPolicy.DefaultQuizCopies, IQuizSelector? adaptive = null)
     {
         if (seeds.Count == 0) throw new ArgumentException("the study needs at least one seed");
         if (budgets.Count == 0 || budgets.Any(b => b < 1)) throw new ArgumentException("onboarding budgets must be positive prompt counts");
@@ -48,7 +48,7 @@ public static class LeaveModelsOutStudy
         var irtAll = IrtModel.Fit(train, encoder, irtAllOptions);
         log?.WriteLine($"held out: {string.Join(", ", held)}; identities dim {irtInOptions.Dimension} ({irtInOptions.Epochs} epochs) without them, dim {irtAllOptions.Dimension} with them");
 
-        var selectors = new[] { QuizSelectors.Default, QuizSelectors.All.Single(s => s.Name == "random") };
+        var selectors = new[] { adaptive ?? QuizSelectors.Default, QuizSelectors.Parse("random") };
         var names = new List<(string Name, int? Budget)> { (Everything, null), (PriceOnly, null) };
         foreach (var b in budgets)
             foreach (var s in selectors) names.Add((s.Name, b));

@@ -8,7 +8,7 @@ namespace Dial.Learning.Policy.Onboarded;
 public sealed record IdentityPolicy(PromptItemModel Items, DialPolicy Policy)
 {
     /// <summary>Quiz identities per training model, budget and selector that <see cref="Train"/> uses unless told otherwise.</summary>
-    public const int DefaultQuizCopies = 1;
+    public const int DefaultQuizCopies = 3;
 
     /// <summary>
     /// Trains the policy on <paramref name="context"/> with the identities of <paramref name="irt"/>, which must
