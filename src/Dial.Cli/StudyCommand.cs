@@ -6,6 +6,7 @@ using Dial.Evaluation;
 using Dial.Evaluation.Studies;
 using Dial.Learning.Identity;
 using Dial.Learning.Policy;
+using Dial.Learning.Policy.Onboarded;
 
 namespace Dial.Cli;
 
@@ -53,19 +54,22 @@ internal static class StudyCommand
         var common = CommonOptions.Create();
         var holdOut = new Option<string[]?>("--holdout") { Description = "Models to hold out, comma-separated (default: strongest, weakest, cheapest, most expensive on train)", CustomParser = r => ParseNames(r.Tokens) };
         var budgets = new Option<int[]>("--budgets") { Description = "Onboarding quiz sizes (comma-separated)", DefaultValueFactory = _ => [10, 20, 50], CustomParser = r => ParseList(r.Tokens) };
-        var augment = new Option<int>("--augment") { Description = "Also train the held-in policy on this many quiz identities per model (0: off)", DefaultValueFactory = _ => 0 };
-        var command = new Command("leave-models-out", "Hold models out of training, onboard them by quiz, route the test split over every model") { holdOut, budgets, augment };
+        var quizCopies = new Option<int>("--quiz-identities") { Description = "Quiz identities per model, budget (10, 20, 50) and selector that policy training draws descriptions from (0: only the fitted identity)", DefaultValueFactory = _ => IdentityPolicy.DefaultQuizCopies };
+        var validation = new Option<double>("--validation") { Description = "Measure on this random fraction of the train split instead of the test split (for choosing settings)", DefaultValueFactory = _ => 0 };
+        var selector = new Option<string>("--selector") { Description = $"Adaptive quiz selector compared with random: {string.Join(", ", QuizSelectors.All.Select(s => s.Name))}", DefaultValueFactory = _ => QuizSelectors.Default.Name };
+        var command = new Command("leave-models-out", "Hold models out of training, onboard them by quiz, route the test split over every model") { holdOut, budgets, quizCopies, validation, selector };
         foreach (var o in common.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var table = RoutingTableReader.Read(parse.GetValue(common.Data)!, parse.GetValue(common.Models));
+            if (parse.GetValue(validation) is > 0 and var fraction) table = ValidationSplit.Of(table, fraction, seed: 0);
             var result = LeaveModelsOutStudy.Run(table, parse.GetValue(holdOut), parse.GetValue(budgets)!, parse.GetValue(common.Seeds)!,
-                common.Settings(parse), parse.InvocationConfiguration.Error, parse.GetValue(augment));
+                common.Settings(parse), parse.InvocationConfiguration.Error, parse.GetValue(quizCopies), QuizSelectors.Parse(parse.GetValue(selector)!));
             var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(common.Json)) o.WriteLine(JsonSerializer.Serialize(result, Json));
             else
             {
-                o.WriteLine($"{result.Source}: held out {string.Join(", ", result.HeldOut)}; trained on the other {result.TrainModels} models ({result.AugmentCopies} quiz copies each); seeds {string.Join(",", result.Seeds)}; {result.PolicyEpochs} policy epochs");
+                o.WriteLine($"{result.Source}: held out {string.Join(", ", result.HeldOut)}; trained on the other {result.TrainModels} models ({result.QuizCopies} quiz identities per model, budget and selector); seeds {string.Join(",", result.Seeds)}; {result.PolicyEpochs} policy epochs");
                 PrintRows(result.Rows, result.BestSingle, o);
             }
             return 0;

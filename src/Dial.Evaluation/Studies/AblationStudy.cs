@@ -45,15 +45,17 @@ public static class AblationStudy
         var policy = settings.Policy;
 
         DialPolicy WithIdentities(TrainingContext c, PolicyOptions options) => IdentityPolicy.Train(c, irt, Feedback.Bandit, options).Policy;
+        // The policy fits its own features unless told to use the context's encoder; the encoder rows must swap what it reads.
+        var contextEncoder = policy with { FeatureDimension = null };
         IRouterTrainer[] trainers =
         [
             new DelegateTrainer(Full, c => WithIdentities(c, policy)),
             new DelegateTrainer(NoIdentities, new DialPolicyTrainer(Feedback.Bandit, policy).Train),
             new DelegateTrainer(FixedHead, new MlpRouterTrainer().Train),
             new DelegateTrainer(PcaEncoder, c => WithIdentities(
-                c with { Encoder = Learning.Online.PcaEncoder.Fit(c.Encoder, c.Train.Prompts.Select(p => p.Text).ToArray(), PcaComponents, c.Seed) }, policy)),
+                c with { Encoder = Learning.Online.PcaEncoder.Fit(c.Encoder, c.Train.Prompts.Select(p => p.Text).ToArray(), PcaComponents, c.Seed) }, contextEncoder)),
             new DelegateTrainer(SmallEncoder, c => WithIdentities(
-                c with { Encoder = HashedTfidfEncoder.Fit(c.Train.Prompts.Select(p => p.Text), SmallEncoderDimension) }, policy)),
+                c with { Encoder = HashedTfidfEncoder.Fit(c.Train.Prompts.Select(p => p.Text), SmallEncoderDimension) }, contextEncoder)),
         ];
         var names = trainers.Select(t => t.Name).Append(NoPreference).ToArray();
 

@@ -9,11 +9,11 @@ namespace Dial.Evaluation.Studies;
 
 /// <summary>The leave-models-out study's figures.</summary>
 /// <param name="TrainModels">Models the held-in policy and its identity model were trained on.</param>
-/// <param name="AugmentCopies">Quiz identities per held-in model the policy was also trained on (0: none; see <see cref="QuizAugmentation"/>).</param>
+/// <param name="QuizCopies">Quiz identities per held-in model, budget and selector the policy's training drew from (0: none; see <see cref="QuizIdentities"/>).</param>
 /// <param name="IrtHeldIn">Identity model options chosen on train without the held-out models.</param>
 /// <param name="IrtAll">Identity model options chosen on train with every model (the trained-on-everything reference).</param>
 public sealed record LeaveModelsOutResult(
-    string Source, IReadOnlyList<string> HeldOut, int TrainModels, IReadOnlyList<int> Seeds, int PolicyEpochs, int AugmentCopies,
+    string Source, IReadOnlyList<string> HeldOut, int TrainModels, IReadOnlyList<int> Seeds, int PolicyEpochs, int QuizCopies,
     IrtFitOptions IrtHeldIn, IrtFitOptions IrtAll, SingleModelResult BestSingle, IReadOnlyList<StudyRow> Rows);
 
 /// <summary>
@@ -29,7 +29,7 @@ public static class LeaveModelsOutStudy
 
     public static LeaveModelsOutResult Run(
         RoutingTable table, IReadOnlyList<string>? heldOut, IReadOnlyList<int> budgets, IReadOnlyList<int> seeds, StudySettings settings, TextWriter? log = null,
-        int augmentCopies = 0)
+        int quizCopies = IdentityPolicy.DefaultQuizCopies, IQuizSelector? adaptive = null)
     {
         if (seeds.Count == 0) throw new ArgumentException("the study needs at least one seed");
         if (budgets.Count == 0 || budgets.Any(b => b < 1)) throw new ArgumentException("onboarding budgets must be positive prompt counts");
@@ -48,7 +48,7 @@ public static class LeaveModelsOutStudy
         var irtAll = IrtModel.Fit(train, encoder, irtAllOptions);
         log?.WriteLine($"held out: {string.Join(", ", held)}; identities dim {irtInOptions.Dimension} ({irtInOptions.Epochs} epochs) without them, dim {irtAllOptions.Dimension} with them");
 
-        var selectors = new[] { QuizSelectors.Default, QuizSelectors.All.Single(s => s.Name == "random") };
+        var selectors = new[] { adaptive ?? QuizSelectors.Default, QuizSelectors.Parse("random") };
         var names = new List<(string Name, int? Budget)> { (Everything, null), (PriceOnly, null) };
         foreach (var b in budgets)
             foreach (var s in selectors) names.Add((s.Name, b));
@@ -58,10 +58,10 @@ public static class LeaveModelsOutStudy
         foreach (var seed in seeds)
         {
             // The held-out models' prices must not set the reward scale of a policy that never saw them.
-            var heldInFit = new SharedFit<IdentityPolicy>(c => TrainHeldIn(c, heldInNames, irtIn, settings.Policy, augmentCopies));
+            var heldInFit = new SharedFit<IdentityPolicy>(c => TrainHeldIn(c, heldInNames, irtIn, settings.Policy, quizCopies));
             var trainers = new List<IRouterTrainer>
             {
-                new DelegateTrainer(Everything, c => IdentityPolicy.Train(c, irtAll, Feedback.Bandit, settings.Policy).Policy),
+                new DelegateTrainer(Everything, c => IdentityPolicy.Train(c, irtAll, Feedback.Bandit, settings.Policy, quizCopies).Policy),
                 new DelegateTrainer(PriceOnly, c => heldInFit.Get(c).PriceOnly(c.Train, held)),
             };
             foreach (var (name, budget) in names.Skip(2))
@@ -73,24 +73,13 @@ public static class LeaveModelsOutStudy
             for (var i = 0; i < names.Count; i++) metrics[i].Add(last.Routers[i].Metrics);
         }
         var rows = names.Select((n, i) => StudyRow.Of(n.Name, n.Budget, metrics[i])).ToArray();
-        return new LeaveModelsOutResult(table.Source, held, heldInNames.Length, seeds, settings.Policy.Epochs, augmentCopies, irtInOptions, irtAllOptions, last!.BestSingle, rows);
+        return new LeaveModelsOutResult(table.Source, held, heldInNames.Length, seeds, settings.Policy.Epochs, quizCopies, irtInOptions, irtAllOptions, last!.BestSingle, rows);
     }
 
-    /// <summary>
-    /// The policy of the held-in models. The held-out models' prices must not set its reward scale. With quiz
-    /// augmentation it also trains on <paramref name="augmentCopies"/> quiz identities per model, from quizzes
-    /// of <see cref="AugmentationBudget"/> prompts.
-    /// </summary>
-    private static IdentityPolicy TrainHeldIn(TrainingContext context, IReadOnlyList<string> heldIn, IrtModel irt, PolicyOptions options, int augmentCopies)
+    /// <summary>The policy of the held-in models. The held-out models' prices must not set its reward scale.</summary>
+    private static IdentityPolicy TrainHeldIn(TrainingContext context, IReadOnlyList<string> heldIn, IrtModel irt, PolicyOptions options, int quizCopies)
     {
         var train = context.Train.SelectModels(heldIn);
-        var scaled = context with { Train = train, Scale = RewardScaleCalibration.Calibrate(train) };
-        if (augmentCopies == 0) return IdentityPolicy.Train(scaled, irt, Feedback.Bandit, options);
-        var (augmented, identities) = QuizAugmentation.Augment(train, irt, AugmentationBudget, augmentCopies, QuizSelectors.Default, context.Seed);
-        var policy = new DialPolicyTrainer(Feedback.Bandit, options with { Identities = identities }).TrainPolicy(scaled with { Train = augmented });
-        return new IdentityPolicy(irt.Items, policy);
+        return IdentityPolicy.Train(context with { Train = train, Scale = RewardScaleCalibration.Calibrate(train) }, irt, Feedback.Bandit, options, quizCopies);
     }
-
-    /// <summary>The quiz size the policy is meant to serve well (the issue's target), fixed before any measurement.</summary>
-    public const int AugmentationBudget = 20;
 }

@@ -63,6 +63,35 @@ public sealed class VOptimalQuizSelector : IQuizSelector
     }
 }
 
+/// <summary>
+/// Greedy c-optimal design on the model's overall strength: asks the question whose answer most reduces the
+/// variance of the model's predicted mean score over the question pool, the quantity that decides whether a
+/// router ever prefers it. The gradient of that mean in θ is g = mean_x w_x a_x; after an answer with Fisher
+/// weight w_c the variance of gᵀθ drops by w_c (gᵀΣa_c)² / (1 + w_c a_cᵀΣa_c). V-optimality spreads the quiz over
+/// every direction prompts vary in; this spends it on the one the routing decision turns on first.
+/// </summary>
+public sealed class StrengthQuizSelector : IQuizSelector
+{
+    public string Name => "strength";
+
+    public int Next(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, LaplacePosterior posterior, Random random)
+    {
+        var d = posterior.Dimension;
+        var moments = candidates.Select(posterior.LogitMoments).ToArray();
+        var weights = moments.Select(x => LaplacePosterior.ExpectedFisherWeight(x.Mean, x.Variance)).ToArray();
+        var g = new double[d];
+        for (var i = 0; i < candidates.Count; i++)
+            for (var r = 0; r < d; r++) g[r] += weights[i] * candidates[i].A[r] / candidates.Count;
+        return QuizSelectors.ArgMaxOpen(candidates, asked, (_, i) =>
+        {
+            var (_, s2, covA) = moments[i];
+            double projection = 0;
+            for (var r = 0; r < d; r++) projection += g[r] * covA[r];
+            return weights[i] * projection * projection / (1 + weights[i] * s2);
+        });
+    }
+}
+
 /// <summary>Asks questions uniformly at random: the comparison that shows what adaptive selection buys.</summary>
 public sealed class RandomQuizSelector : IQuizSelector
 {
@@ -77,7 +106,7 @@ public sealed class RandomQuizSelector : IQuizSelector
 
 public static class QuizSelectors
 {
-    public static IReadOnlyList<IQuizSelector> All { get; } = [new VOptimalQuizSelector(), new DOptimalQuizSelector(), new RandomQuizSelector()];
+    public static IReadOnlyList<IQuizSelector> All { get; } = [new VOptimalQuizSelector(), new DOptimalQuizSelector(), new StrengthQuizSelector(), new RandomQuizSelector()];
 
     /// <summary>The adaptive selector onboarding uses unless told otherwise.</summary>
     public static IQuizSelector Default => All[0];

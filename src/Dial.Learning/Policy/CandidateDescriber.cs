@@ -7,7 +7,9 @@ namespace Dial.Learning.Policy;
 /// Describes a candidate as [log(1 + input price), log(1 + output price), per-model vector]. Prices come from
 /// the card at routing time, so a price change is seen without retraining; the per-model vector is either a
 /// fixed identity (the IRT posterior mean, which lets a model onboarded by quizzing be routed without
-/// retraining) or an embedding learned jointly with the policy, when no identities are given.
+/// retraining) or an embedding learned jointly with the policy, when no identities are given. While training, an
+/// identity describer may also hold quiz-sized variants of each model's identity and draw one per description
+/// (<see cref="ForRouting"/> drops them), so the policy is smooth around the fitted points rather than fitted to them.
 /// </summary>
 public sealed class CandidateDescriber : ICandidateDescriber
 {
@@ -15,11 +17,18 @@ public sealed class CandidateDescriber : ICandidateDescriber
 
     private readonly Dictionary<string, int> _rows;
 
-    private CandidateDescriber(IReadOnlyList<string> models, Parameter vectors, bool trainable)
+    /// <summary>Per row, the alternatives a training description draws from (the fitted vector among them); null when routing.</summary>
+    private readonly float[][][]? _variants;
+
+    private readonly Random? _sampler;
+
+    private CandidateDescriber(IReadOnlyList<string> models, Parameter vectors, bool trainable, float[][][]? variants = null, Random? sampler = null)
     {
         Models = models;
         Vectors = vectors;
         Trainable = trainable;
+        _variants = variants;
+        _sampler = sampler;
         _rows = models.Select((m, i) => (m, i)).ToDictionary(x => x.m, x => x.i, StringComparer.Ordinal);
         if (_rows.Count != models.Count) throw new ArgumentException("candidate describer lists a model twice");
     }
@@ -55,6 +64,28 @@ public sealed class CandidateDescriber : ICandidateDescriber
     }
 
     /// <summary>
+    /// Fixed identities as <see cref="FromIdentities(IdentityTable, IReadOnlyList{string})"/>, but each description
+    /// is drawn by <paramref name="sampler"/> from the model's fitted mean and the means of its
+    /// <paramref name="variants"/> (e.g. identities refitted from quizzes), uniformly. For training only.
+    /// </summary>
+    public static CandidateDescriber FromIdentities(IdentityTable identities, IReadOnlyList<string> models, IReadOnlyDictionary<string, IReadOnlyList<ModelIdentity>> variants, Random sampler)
+    {
+        var fixedVectors = FromIdentities(identities, models);
+        var rows = new float[models.Count][][];
+        for (var i = 0; i < models.Count; i++)
+        {
+            var own = variants.TryGetValue(models[i], out var list) ? list : [];
+            if (own.FirstOrDefault(v => v.Dimension != fixedVectors.VectorDimension) is { } wrong)
+                throw new ArgumentException($"a variant identity of '{models[i]}' has {wrong.Dimension} dimensions, the identities have {fixedVectors.VectorDimension}");
+            rows[i] = [fixedVectors.Vectors.Row(i).ToArray(), .. own.Select(v => v.Mean)];
+        }
+        return new CandidateDescriber(models, fixedVectors.Vectors, trainable: false, rows, sampler);
+    }
+
+    /// <summary>The describer a trained policy routes with: each model by its own vector, never a drawn variant.</summary>
+    public CandidateDescriber ForRouting() => _variants is null ? this : new CandidateDescriber(Models, Vectors, Trainable);
+
+    /// <summary>
     /// This describer plus the identities of models it does not know yet: how a model onboarded by quizzing
     /// becomes routable without retraining. Only an identity-based describer can do this; learned embeddings
     /// exist only for the models trained with.
@@ -81,7 +112,9 @@ public sealed class CandidateDescriber : ICandidateDescriber
         if (descriptor.Length != Dimension) throw new ArgumentException($"descriptor has length {descriptor.Length}, expected {Dimension}");
         descriptor[0] = MathF.Log(1 + (float)card.InputUsdPerMTok);
         descriptor[1] = MathF.Log(1 + (float)card.OutputUsdPerMTok);
-        Vectors.Row(RowOf(card.Name)).CopyTo(descriptor[PriceFeatures..]);
+        var row = RowOf(card.Name);
+        if (_variants is not null) _variants[row][_sampler!.Next(_variants[row].Length)].CopyTo(descriptor[PriceFeatures..]);
+        else Vectors.Row(row).CopyTo(descriptor[PriceFeatures..]);
     }
 
     /// <summary>Adds dL/d(descriptor) to the model's embedding gradient; identities are fixed and ignore it.</summary>

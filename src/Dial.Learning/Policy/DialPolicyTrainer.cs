@@ -62,9 +62,12 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
         var models = table.Models;
         var names = models.Select(m => m.Name).ToArray();
         var random = new Random(context.Seed);
-        var describer = _options.Identities is { } identities
-            ? CandidateDescriber.FromIdentities(identities, names)
-            : CandidateDescriber.Learned(names, _options.EmbeddingDimension, random);
+        var describer = (_options.Identities, _options.IdentityVariants) switch
+        {
+            ({ } identities, { } variants) => CandidateDescriber.FromIdentities(identities, names, variants, random),
+            ({ } identities, null) => CandidateDescriber.FromIdentities(identities, names),
+            _ => CandidateDescriber.Learned(names, _options.EmbeddingDimension, random),
+        };
         var encoder = PolicyEncoder(context);
         var network = new PolicyNetwork(encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random);
         var baseline = new RewardBaseline(_options.Hidden, BaselineHidden, random);
@@ -147,7 +150,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
             }
         }
         if (episodes % _options.BatchSize != 0) adam.Step(1f / (episodes % _options.BatchSize));
-        return new DialPolicy(Name, encoder, scale, network, describer, models);
+        return new DialPolicy(Name, encoder, scale, network, describer.ForRouting(), models);
     }
 
     /// <summary>

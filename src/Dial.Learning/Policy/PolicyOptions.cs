@@ -60,6 +60,9 @@ public sealed record PolicyOptions
     /// <summary>Identity vectors to describe models by; when null the policy learns an embedding per model.</summary>
     public IdentityTable? Identities { get; init; }
 
+    /// <summary>Alternative identities per model (quiz-sized refits) that training descriptions draw from; routing uses <see cref="Identities"/>.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ModelIdentity>>? IdentityVariants { get; init; }
+
     public void Validate()
     {
         if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be positive");
@@ -68,6 +71,7 @@ public sealed record PolicyOptions
         if (FeatureDimension is <= 0) throw new ArgumentOutOfRangeException(nameof(FeatureDimension), FeatureDimension, "the feature dimension must be positive");
         if (Hidden <= 0 || EmbeddingDimension <= 0 || BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(Hidden), "hidden size, embedding dimension and batch size must be positive");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
+        if (IdentityVariants is not null && Identities is null) throw new ArgumentException("identity variants need the identities they vary (PolicyOptions.Identities)");
         if (!(KeepProbability is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(KeepProbability), KeepProbability, "keep probability must be in (0, 1]");
     }
 }

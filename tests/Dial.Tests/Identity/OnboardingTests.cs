@@ -1,5 +1,6 @@
 using Dial.Data;
 using Dial.Learning.Identity;
+using Dial.Learning.Neural;
 
 namespace Dial.Tests.Identity;
 
@@ -33,6 +34,37 @@ public sealed class OnboardingTests
             var adaptive = MeanSquaredIdentityError(QuizSelectors.Parse(selector), budget);
             var random = MeanSquaredIdentityError(new RandomQuizSelector(), budget);
             Assert.True(adaptive < 0.8 * random, $"budget {budget}: {selector} error {adaptive:F3}, random {random:F3}");
+        }
+    }
+
+    /// <summary>Mean over models and quiz seeds of the squared error of the model's predicted mean score over all prompts.</summary>
+    private static double MeanSquaredStrengthError(IQuizSelector selector, int budget)
+    {
+        var world = MixedWorld.Value;
+        var items = world.TrueItems();
+        var pool = world.Table.Prompts.Select(p => items.ItemOfFeatures(world.Encoder.Encode(p.Text))).ToArray();
+        var errors = new List<double>();
+        for (var k = 0; k < 16; k++)
+        {
+            var truth = Enumerable.Range(0, world.Table.PromptCount).Average(p => world.Truth[p, k]);
+            for (var seed = 1; seed <= 3; seed++)
+            {
+                var identity = Onboarding.Run(items, new RecordedQuizOracle(world.Table, $"m{k}"), budget, selector, seed).Identity;
+                var predicted = pool.Average(item => Activation.Sigmoid(item.Logit(identity.Mean)));
+                errors.Add((predicted - truth) * (predicted - truth));
+            }
+        }
+        return errors.Average();
+    }
+
+    [Fact]
+    public void StrengthQuizzesPredictAModelsMeanScoreBetterThanRandomOnes()
+    {
+        foreach (var budget in new[] { 5, 10 })
+        {
+            var strength = MeanSquaredStrengthError(new StrengthQuizSelector(), budget);
+            var random = MeanSquaredStrengthError(new RandomQuizSelector(), budget);
+            Assert.True(strength < random, $"budget {budget}: strength error {strength:F4}, random {random:F4}");
         }
     }
 

@@ -64,21 +64,60 @@ public sealed class OnboardedRoutingTests
     }
 
     [Fact]
-    public void QuizAugmentationAddsPseudoModelsWithTheSameOutcomesAndQuizIdentities()
+    public void QuizIdentitiesAreRefitsFromQuizzesOfEachBudgetAndSelector()
     {
         var context = WithoutScholar();
         var irt = IrtModel.Fit(context.Train, context.Encoder, TinyIrt);
-        var (table, identities) = QuizAugmentation.Augment(context.Train, irt, budget: 6, copies: 2, QuizSelectors.Default, seed: 1);
-        Assert.Equal(["coder", "generalist", "coder~quiz1", "coder~quiz2", "generalist~quiz1", "generalist~quiz2"], table.Models.Select(m => m.Name));
-        var coder = table.ModelIndex("coder");
-        var copy = table.ModelIndex("coder~quiz2");
-        for (var p = 0; p < table.PromptCount; p++)
+        var variants = QuizIdentities.Sample(context.Train, irt.Items, copies: 2, seed: 1, budgets: [3, 6]);
+        Assert.Equal(["coder", "generalist"], variants.Keys.Order());
+        foreach (var (model, list) in variants)
         {
-            Assert.Equal(table.Score(p, coder), table.Score(p, copy));
-            Assert.Equal(table.Cost(p, coder), table.Cost(p, copy));
+            // 2 budgets x 2 selectors (adaptive, random) x 2 copies, each from its own quiz of at most the budget.
+            Assert.Equal(8, list.Count);
+            Assert.Equal([3, 3, 3, 3, 6, 6, 6, 6], list.Select(v => v.Evidence));
+            Assert.All(list, v => Assert.NotEqual(irt.Identities[model].Mean, v.Mean));
+            Assert.True(list.Select(v => string.Join(",", v.Mean)).Distinct().Count() > 1, "every quiz gave the same identity");
         }
-        Assert.Equal(6, identities["coder~quiz1"].Evidence);
-        Assert.NotEqual(identities["coder"].Mean, identities["coder~quiz1"].Mean);
+        Assert.Equal(variants["coder"].Select(v => v.Mean), QuizIdentities.Sample(context.Train, irt.Items, copies: 2, seed: 1, budgets: [3, 6])["coder"].Select(v => v.Mean));
+    }
+
+    [Fact]
+    public void TrainingDescriptionsDrawQuizIdentitiesWhileRoutingUsesTheFittedOne()
+    {
+        var context = WithoutScholar();
+        var irt = IrtModel.Fit(context.Train, context.Encoder, TinyIrt);
+        var variants = QuizIdentities.Sample(context.Train, irt.Items, copies: 1, seed: 1, budgets: [4]);
+        var names = context.Train.Models.Select(m => m.Name).ToArray();
+        var training = CandidateDescriber.FromIdentities(irt.Identities, names, variants, new Random(2));
+        var card = context.Train.Models[0];
+        var allowed = variants[card.Name].Select(v => v.Mean).Append(irt.Identities[card.Name].Mean).Select(v => string.Join(",", v)).ToHashSet();
+        var seen = new HashSet<string>();
+        var descriptor = new float[training.Dimension];
+        for (var i = 0; i < 200; i++)
+        {
+            training.Describe(card, descriptor);
+            seen.Add(string.Join(",", descriptor[CandidateDescriber.PriceFeatures..]));
+        }
+        Assert.Equal(allowed, seen);
+
+        var routing = training.ForRouting();
+        for (var i = 0; i < 5; i++)
+        {
+            routing.Describe(card, descriptor);
+            Assert.Equal(irt.Identities[card.Name].Mean, descriptor[CandidateDescriber.PriceFeatures..]);
+        }
+        var policy = IdentityPolicy.Train(context, irt, Feedback.Bandit, TinyPolicy, quizCopies: 1).Policy;
+        Assert.Equal(irt.Identities[card.Name].Mean, policy.Describer.Vectors.Row(0).ToArray());
+        policy.Describer.Describe(card, descriptor);
+        Assert.Equal(irt.Identities[card.Name].Mean, descriptor[CandidateDescriber.PriceFeatures..]);
+    }
+
+    [Fact]
+    public void IdentityVariantsWithoutIdentitiesAreAnError()
+    {
+        var options = TinyPolicy with { IdentityVariants = new Dictionary<string, IReadOnlyList<ModelIdentity>>() };
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("Identities", error.Message);
     }
 
     [Fact]

@@ -7,13 +7,24 @@ namespace Dial.Learning.Policy.Onboarded;
 /// <param name="Items">The frozen prompt side new models are onboarded against.</param>
 public sealed record IdentityPolicy(PromptItemModel Items, DialPolicy Policy)
 {
+    /// <summary>Quiz identities per training model, budget and selector that <see cref="Train"/> uses unless told otherwise.</summary>
+    public const int DefaultQuizCopies = 3;
+
     /// <summary>
     /// Trains the policy on <paramref name="context"/> with the identities of <paramref name="irt"/>, which must
-    /// cover every model of the training table.
+    /// cover every model of the training table. With <paramref name="quizCopies"/> above zero, training
+    /// descriptions also draw from that many quiz identities per model, budget and selector
+    /// (<see cref="QuizIdentities"/>), so the policy is trained on identities like the ones onboarding gives.
     /// </summary>
-    public static IdentityPolicy Train(TrainingContext context, IrtModel irt, Feedback feedback, PolicyOptions? options = null)
+    public static IdentityPolicy Train(TrainingContext context, IrtModel irt, Feedback feedback, PolicyOptions? options = null, int quizCopies = DefaultQuizCopies)
     {
-        var policy = new DialPolicyTrainer(feedback, (options ?? new PolicyOptions()) with { Identities = irt.Identities }).TrainPolicy(context);
+        if (quizCopies < 0) throw new ArgumentOutOfRangeException(nameof(quizCopies), quizCopies, "quiz identities per model cannot be negative");
+        var withIdentities = (options ?? new PolicyOptions()) with
+        {
+            Identities = irt.Identities,
+            IdentityVariants = quizCopies > 0 ? QuizIdentities.Sample(context.Train, irt.Items, quizCopies, context.Seed) : null,
+        };
+        var policy = new DialPolicyTrainer(feedback, withIdentities).TrainPolicy(context);
         return new IdentityPolicy(irt.Items, policy);
     }
 
