@@ -35,31 +35,21 @@ public sealed class DOptimalQuizSelector : IQuizSelector
 /// w_c (Σa_c)ᵀ M (Σa_c) / (1 + w_c a_cᵀΣa_c) with M = mean_x w_x² a_x a_xᵀ, one d×d matrix per step.
 /// Unlike D-optimality it does not spend the quiz on directions that few prompts care about.
 /// </summary>
-public sealed class VOptimalQuizSelector : IQuizSelector
+public sealed class VOptimalQuizSelector : VarianceReductionQuizSelector
 {
-    public string Name => "v-optimal";
+    public override string Name => "v-optimal";
 
-    public int Next(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, LaplacePosterior posterior, Random random)
+    protected override double[,] Target(IReadOnlyList<Item> candidates, double[] weights, int d)
     {
-        var d = posterior.Dimension;
-        var moments = candidates.Select(posterior.LogitMoments).ToArray();
-        var weights = moments.Select(x => LaplacePosterior.ExpectedFisherWeight(x.Mean, x.Variance)).ToArray();
-        var sums = new double[d, d];
+        var m = new double[d, d];
         for (var i = 0; i < candidates.Count; i++)
         {
             var a = candidates[i].A;
             var w = weights[i] * weights[i] / candidates.Count;
             for (var r = 0; r < d; r++)
-                for (var c = 0; c < d; c++) sums[r, c] += w * a[r] * a[c];
+                for (var c = 0; c < d; c++) m[r, c] += w * a[r] * a[c];
         }
-        return QuizSelectors.ArgMaxOpen(candidates, asked, (_, i) =>
-        {
-            var (_, s2, covA) = moments[i];
-            double quadratic = 0;
-            for (var r = 0; r < d; r++)
-                for (var c = 0; c < d; c++) quadratic += covA[r] * sums[r, c] * covA[c];
-            return weights[i] * quadratic / (1 + weights[i] * s2);
-        });
+        return m;
     }
 }
 
@@ -70,24 +60,48 @@ public sealed class VOptimalQuizSelector : IQuizSelector
 /// weight w_c the variance of gᵀθ drops by w_c (gᵀΣa_c)² / (1 + w_c a_cᵀΣa_c). V-optimality spreads the quiz over
 /// every direction prompts vary in; this spends it on the one the routing decision turns on first.
 /// </summary>
-public sealed class StrengthQuizSelector : IQuizSelector
+public sealed class StrengthQuizSelector : VarianceReductionQuizSelector
 {
-    public string Name => "strength";
+    public override string Name => "strength";
+
+    /// <summary>g gᵀ, so the reduction is w_c (gᵀΣa_c)² / (1 + w_c a_cᵀΣa_c).</summary>
+    protected override double[,] Target(IReadOnlyList<Item> candidates, double[] weights, int d)
+    {
+        var g = new double[d];
+        for (var i = 0; i < candidates.Count; i++)
+            for (var r = 0; r < d; r++) g[r] += weights[i] * candidates[i].A[r] / candidates.Count;
+        var m = new double[d, d];
+        for (var r = 0; r < d; r++)
+            for (var c = 0; c < d; c++) m[r, c] = g[r] * g[c];
+        return m;
+    }
+}
+
+/// <summary>
+/// Greedy design that asks the question whose answer most reduces tr(MΣ), the posterior variance of θ in the
+/// directions M weights: after an answer with Fisher weight w_c it drops by w_c (Σa_c)ᵀ M (Σa_c) / (1 + w_c a_cᵀΣa_c).
+/// The selectors differ only in M.
+/// </summary>
+public abstract class VarianceReductionQuizSelector : IQuizSelector
+{
+    public abstract string Name { get; }
+
+    /// <summary>M from the pool's questions and their expected Fisher weights w_x.</summary>
+    protected abstract double[,] Target(IReadOnlyList<Item> candidates, double[] weights, int d);
 
     public int Next(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, LaplacePosterior posterior, Random random)
     {
         var d = posterior.Dimension;
         var moments = candidates.Select(posterior.LogitMoments).ToArray();
         var weights = moments.Select(x => LaplacePosterior.ExpectedFisherWeight(x.Mean, x.Variance)).ToArray();
-        var g = new double[d];
-        for (var i = 0; i < candidates.Count; i++)
-            for (var r = 0; r < d; r++) g[r] += weights[i] * candidates[i].A[r] / candidates.Count;
+        var m = Target(candidates, weights, d);
         return QuizSelectors.ArgMaxOpen(candidates, asked, (_, i) =>
         {
             var (_, s2, covA) = moments[i];
-            double projection = 0;
-            for (var r = 0; r < d; r++) projection += g[r] * covA[r];
-            return weights[i] * projection * projection / (1 + weights[i] * s2);
+            double quadratic = 0;
+            for (var r = 0; r < d; r++)
+                for (var c = 0; c < d; c++) quadratic += covA[r] * m[r, c] * covA[c];
+            return weights[i] * quadratic / (1 + weights[i] * s2);
         });
     }
 }

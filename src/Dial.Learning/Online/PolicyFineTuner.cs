@@ -168,9 +168,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
                 w.Write(Interlocked.Read(ref _decisions));
                 w.Write(_updates);
                 // Between updates both copies are equal and only the writer, who holds the lock, changes them.
-                var policyBytes = PolicyBytes(_copies[_active]);
-                w.Write(policyBytes.Length);
-                w.Write(policyBytes);
+                PolicyFile.Write(_copies[_active], w);
             }
             return stream.ToArray();
         }
@@ -189,9 +187,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
             var promptWeights = r.ReadBoolean();
             var decisions = r.ReadInt64();
             var updates = r.ReadInt64();
-            var length = r.ReadInt32();
-            if (length <= 0 || length > snapshot.Length) throw new InvalidDataException($"policy fine-tuner snapshot: invalid policy length {length}");
-            var policy = PolicyFromBytes(r.ReadBytes(length));
+            var policy = PolicyFile.Read(r, "policy fine-tuner snapshot");
             if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("policy fine-tuner snapshot has trailing bytes");
             return new PolicyFineTuner(policy, epsilon, learningRate, seed, promptWeights) { _decisions = decisions, _updates = updates };
         }
@@ -247,34 +243,5 @@ public sealed class PolicyFineTuner : IOnlineLearner
         var to = copy.Parameters;
         for (var i = 0; i < from.Count; i++) from[i].Value.CopyTo(to[i].Value, 0);
         return copy;
-    }
-
-    // PolicyFile reads and writes files only, so the policy travels through a temporary file.
-    private static byte[] PolicyBytes(DialEnsemble policy)
-    {
-        var path = Path.GetTempFileName();
-        try
-        {
-            PolicyFile.Save(policy, path);
-            return File.ReadAllBytes(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    private static DialEnsemble PolicyFromBytes(byte[] bytes)
-    {
-        var path = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllBytes(path, bytes);
-            return PolicyFile.Load(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
     }
 }

@@ -19,10 +19,22 @@ public static class PolicyFile
 
     public static void Save(DialEnsemble ensemble, string path)
     {
+        using var w = new BinaryWriter(File.Create(path));
+        Write(ensemble, w);
+    }
+
+    public static DialEnsemble Load(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        return Read(r, path);
+    }
+
+    /// <summary>Writes the ensemble at the writer's position; the record ends with a marker, so it may be embedded in a larger file.</summary>
+    public static void Write(DialEnsemble ensemble, BinaryWriter w)
+    {
         if (ensemble.Encoder is not HashedTfidfEncoder encoder)
             throw new ArgumentException($"a policy file can hold only the hashed TF-IDF encoder, not {ensemble.Encoder.GetType().Name}");
         var first = ensemble.Members[0];
-        using var w = new BinaryWriter(File.Create(path));
         w.Write(Magic);
         w.Write(ensemble.Name);
         encoder.Write(w);
@@ -39,9 +51,9 @@ public static class PolicyFile
         w.Write(EndMarker);
     }
 
-    public static DialEnsemble Load(string path)
+    /// <summary>Reads an ensemble written by <see cref="Write"/>; <paramref name="path"/> names the source in errors.</summary>
+    public static DialEnsemble Read(BinaryReader r, string path)
     {
-        using var r = new BinaryReader(File.OpenRead(path));
         try
         {
             string magic;

@@ -103,16 +103,11 @@ public sealed class PolicyFineTunerTests(TrainedPolicyFixture fixture) : IClassF
 
     private static DialEnsemble CopyOf(DialEnsemble ensemble)
     {
-        var path = Path.GetTempFileName();
-        try
-        {
-            PolicyFile.Save(ensemble, path);
-            return PolicyFile.Load(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) PolicyFile.Write(ensemble, w);
+        stream.Position = 0;
+        using var r = new BinaryReader(stream);
+        return PolicyFile.Read(r, "copy");
     }
 
     [Fact]
