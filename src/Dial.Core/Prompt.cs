@@ -33,5 +33,13 @@ public sealed class Prompt(string text)
         return _others!.GetOrAdd(encoder, static (e, t) => e.Encode(t), Text);
     }
 
+    /// <summary>The features this encoder already gave, or null: a router may then encode into its own buffer.</summary>
+    public float[]? EncodedFeatures(IPromptEncoder encoder)
+    {
+        var first = Volatile.Read(ref _first);
+        if (first is not null && ReferenceEquals(first.Encoder, encoder)) return first.Features;
+        return Volatile.Read(ref _others) is { } others && others.TryGetValue(encoder, out var features) ? features : null;
+    }
+
     private sealed record Encoded(IPromptEncoder Encoder, float[] Features);
 }

@@ -55,22 +55,29 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
 
     public float[] Encode(string text)
     {
+        var v = new float[Dimension];
+        Encode(text, v);
+        return v;
+    }
+
+    public void Encode(string text, Span<float> features)
+    {
         var d = Dimension;
-        var v = new float[d];
-        var counts = new SignedCounts(v);
+        if (features.Length != d) throw new ArgumentException($"the encoder writes {d} features, the buffer holds {features.Length}", nameof(features));
+        features.Clear();
+        var counts = new SignedCounts(features);
         ForEachFeature(text, d, ref counts);
         // Sublinear term frequency: a word repeated in a long few-shot prompt should not dominate it.
         for (var j = 0; j < d; j++)
         {
-            if (v[j] == 0) continue;
-            var count = MathF.Abs(v[j]);
+            if (features[j] == 0) continue;
+            var count = MathF.Abs(features[j]);
             var frequency = count < SublinearCounts.Length ? SublinearCounts[(int)count] : 1 + MathF.Log(count);
-            v[j] = MathF.Sign(v[j]) * frequency * _idf[j];
+            features[j] = MathF.Sign(features[j]) * frequency * _idf[j];
         }
-        NormalizeHalf(v.AsSpan(0, d / 2));
-        NormalizeHalf(v.AsSpan(d / 2));
-        TensorPrimitives.Multiply(v, MathF.Sqrt(0.5f), v);
-        return v;
+        NormalizeHalf(features[..(d / 2)]);
+        NormalizeHalf(features[(d / 2)..]);
+        TensorPrimitives.Multiply(features, MathF.Sqrt(0.5f), features);
     }
 
     public void Save(string path)
@@ -123,9 +130,11 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         void Add(int bucket, float sign);
     }
 
-    private readonly struct SignedCounts(float[] counts) : IFeatureSink
+    private readonly ref struct SignedCounts(Span<float> counts) : IFeatureSink
     {
-        public void Add(int bucket, float sign) => counts[bucket] += sign;
+        private readonly Span<float> _counts = counts;
+
+        public void Add(int bucket, float sign) => _counts[bucket] += sign;
     }
 
     private readonly struct BucketSet(HashSet<int> buckets) : IFeatureSink
@@ -134,7 +143,7 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
     }
 
     /// <summary>Hands <paramref name="sink"/> the bucket and sign of every n-gram of the text.</summary>
-    private static void ForEachFeature<TSink>(string text, int dimension, ref TSink sink) where TSink : struct, IFeatureSink
+    private static void ForEachFeature<TSink>(string text, int dimension, ref TSink sink) where TSink : struct, IFeatureSink, allows ref struct
     {
         var half = new Buckets(dimension / 2);
         // Pooled buffers: encoding runs once per routed request, and long prompts would otherwise allocate twice their size.
@@ -210,7 +219,7 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         return h;
     }
 
-    private static void Emit<TSink>(ulong hash, int offset, Buckets buckets, ref TSink sink) where TSink : struct, IFeatureSink =>
+    private static void Emit<TSink>(ulong hash, int offset, Buckets buckets, ref TSink sink) where TSink : struct, IFeatureSink, allows ref struct =>
         sink.Add(offset + buckets.Of(hash >> 1), (hash & 1) == 0 ? 1f : -1f);
 
     /// <summary>

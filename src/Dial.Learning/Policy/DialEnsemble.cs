@@ -95,9 +95,16 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
     public CandidatePredictions Predict(Prompt prompt, IReadOnlyList<ModelCard> candidates)
     {
         if (candidates.Count == 0) throw new ArgumentException("routing request has no candidates");
-        var features = prompt.Features(Encoder);
-        if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         var scratch = _scratch.Value!;
+        // A prompt nobody encoded yet (each request the gateway routes) is encoded into scratch, not cached on the
+        // prompt: a serving process routes it once, and its vector would be 4 × Features bytes of garbage per request.
+        var features = prompt.EncodedFeatures(Encoder);
+        if (features is null)
+        {
+            features = scratch.Features;
+            Encoder.Encode(prompt.Text, features);
+        }
+        if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         Project(features, scratch.Projection, scratch);
         var predictions = new CandidatePredictions(candidates);
         var costInput = scratch.CostInput;
@@ -296,6 +303,8 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
     private sealed class Scratch(DialEnsemble ensemble)
     {
         public float[] Projection { get; } = new float[ensemble.Members.Count * ensemble.Hidden];
+
+        public float[] Features { get; } = new float[ensemble.Encoder.Dimension];
 
         public int[] Index { get; } = new int[ensemble.Features];
 
