@@ -87,16 +87,22 @@ public static class EvaluationHarness
     public static IReadOnlyList<SingleModelResult> SingleModels(RoutingTable test) =>
         TableStatistics.Of(test).Models.Where(m => m.Results > 0).Select(m => new SingleModelResult(m.Model, m.MeanScore, m.MeanCostUsd)).ToArray();
 
-    /// <summary>Routes every test prompt at each of <paramref name="weights"/>: one point per weight.</summary>
+    /// <summary>
+    /// Routes every test prompt at each of <paramref name="weights"/>: one point per weight. A predict-then-optimise
+    /// router predicts each prompt once and decides at every weight from those predictions.
+    /// </summary>
     public static CurvePoint[] Sweep(IRouter router, TestSet test, double[] weights, Bootstrap bootstrap)
     {
         var preferences = weights.Select(Preference.FromCostWeight).ToArray();
         var choices = weights.Select(_ => new int[test.Count]).ToArray();
+        var predicting = router as IPredictThenOptimiseRouter;
         Parallel.For(0, test.Count, p =>
         {
+            var predictions = predicting?.Predict(test.Prompts[p], test.Candidates[p]);
             for (var w = 0; w < weights.Length; w++)
             {
-                var decision = router.Route(new RoutingRequest(test.Prompts[p], preferences[w], test.Candidates[p]));
+                var request = new RoutingRequest(test.Prompts[p], preferences[w], test.Candidates[p]);
+                var decision = predicting is null ? router.Route(request) : predicting.Decide(request, predictions!);
                 if (!test.Table.TryGetModelIndex(decision.Model, out var m) || !test.Table.Has(p, m))
                     throw new InvalidOperationException(
                         $"router '{router.Name}' chose '{decision.Model}' for test prompt '{test.Table.Prompts[p].Id}', which was not among its candidates");

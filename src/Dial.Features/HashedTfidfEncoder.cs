@@ -14,8 +14,13 @@ namespace Dial.Features;
 public sealed class HashedTfidfEncoder : IPromptEncoder
 {
     private const string Magic = "DIAL-TFIDF-1";
-    private const int MinCharGram = 3;
-    private const int MaxCharGram = 5;
+
+    /// <summary>
+    /// 1 + ln k for the small counts nearly every bucket holds (a bucket's count is a sum of ±1, so a whole number),
+    /// computed by the same <see cref="MathF.Log(float)"/>: the table gives the very bits, a logarithm per non-zero
+    /// bucket was a large share of encoding a prompt.
+    /// </summary>
+    private static readonly float[] SublinearCounts = [.. Enumerable.Range(0, 256).Select(k => 1 + MathF.Log(k))];
 
     private readonly float[] _idf;
 
@@ -50,17 +55,29 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
 
     public float[] Encode(string text)
     {
+        var v = new float[Dimension];
+        Encode(text, v);
+        return v;
+    }
+
+    public void Encode(string text, Span<float> features)
+    {
         var d = Dimension;
-        var v = new float[d];
-        var counts = new SignedCounts(v);
+        if (features.Length != d) throw new ArgumentException($"the encoder writes {d} features, the buffer holds {features.Length}", nameof(features));
+        features.Clear();
+        var counts = new SignedCounts(features);
         ForEachFeature(text, d, ref counts);
         // Sublinear term frequency: a word repeated in a long few-shot prompt should not dominate it.
         for (var j = 0; j < d; j++)
-            if (v[j] != 0) v[j] = MathF.Sign(v[j]) * (1 + MathF.Log(MathF.Abs(v[j]))) * _idf[j];
-        NormalizeHalf(v.AsSpan(0, d / 2));
-        NormalizeHalf(v.AsSpan(d / 2));
-        TensorPrimitives.Multiply(v, MathF.Sqrt(0.5f), v);
-        return v;
+        {
+            if (features[j] == 0) continue;
+            var count = MathF.Abs(features[j]);
+            var frequency = count < SublinearCounts.Length ? SublinearCounts[(int)count] : 1 + MathF.Log(count);
+            features[j] = MathF.Sign(features[j]) * frequency * _idf[j];
+        }
+        NormalizeHalf(features[..(d / 2)]);
+        NormalizeHalf(features[(d / 2)..]);
+        TensorPrimitives.Multiply(features, MathF.Sqrt(0.5f), features);
     }
 
     public void Save(string path)
@@ -113,9 +130,11 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         void Add(int bucket, float sign);
     }
 
-    private readonly struct SignedCounts(float[] counts) : IFeatureSink
+    private readonly ref struct SignedCounts(Span<float> counts) : IFeatureSink
     {
-        public void Add(int bucket, float sign) => counts[bucket] += sign;
+        private readonly Span<float> _counts = counts;
+
+        public void Add(int bucket, float sign) => _counts[bucket] += sign;
     }
 
     private readonly struct BucketSet(HashSet<int> buckets) : IFeatureSink
@@ -124,9 +143,9 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
     }
 
     /// <summary>Hands <paramref name="sink"/> the bucket and sign of every n-gram of the text.</summary>
-    private static void ForEachFeature<TSink>(string text, int dimension, ref TSink sink) where TSink : struct, IFeatureSink
+    private static void ForEachFeature<TSink>(string text, int dimension, ref TSink sink) where TSink : struct, IFeatureSink, allows ref struct
     {
-        var half = dimension / 2;
+        var half = new Buckets(dimension / 2);
         // Pooled buffers: encoding runs once per routed request, and long prompts would otherwise allocate twice their size.
         var buffer = ArrayPool<char>.Shared.Rent(2 * text.Length);
         try
@@ -162,10 +181,28 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
                 chars[length++] = space ? ' ' : c;
                 lastSpace = space;
             }
+            // Then its character 3-, 4- and 5-grams, each hash seeded by the n-gram's length. The three starting at one
+            // position hash side by side, so their independent multiply chains overlap in the core; the counts they add
+            // are the same in any order.
             var span = chars[..length];
-            for (var n = MinCharGram; n <= MaxCharGram; n++)
-                for (var s = 0; s + n <= span.Length; s++)
-                    Emit(Fnv(span.Slice(s, n), Offset ^ (ulong)n), half, half, ref sink);
+            for (var s = 0; s + 3 <= span.Length; s++)
+            {
+                var (h3, h4, h5) = (Offset ^ 3UL, Offset ^ 4UL, Offset ^ 5UL);
+                for (var k = s; k < s + 3; k++)
+                {
+                    var c = span[k];
+                    h3 = (h3 ^ c) * Prime;
+                    h4 = (h4 ^ c) * Prime;
+                    h5 = (h5 ^ c) * Prime;
+                }
+                Emit(h3, half.Size, half, ref sink);
+                if (s + 4 > span.Length) continue;
+                h4 = (h4 ^ span[s + 3]) * Prime;
+                h5 = (h5 ^ span[s + 3]) * Prime;
+                Emit(h4, half.Size, half, ref sink);
+                if (s + 5 > span.Length) continue;
+                Emit((h5 ^ span[s + 4]) * Prime, half.Size, half, ref sink);
+            }
         }
         finally
         {
@@ -182,6 +219,19 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         return h;
     }
 
-    private static void Emit<TSink>(ulong hash, int offset, int size, ref TSink sink) where TSink : struct, IFeatureSink =>
-        sink.Add(offset + (int)((hash >> 1) % (ulong)size), (hash & 1) == 0 ? 1f : -1f);
+    private static void Emit<TSink>(ulong hash, int offset, Buckets buckets, ref TSink sink) where TSink : struct, IFeatureSink, allows ref struct =>
+        sink.Add(offset + buckets.Of(hash >> 1), (hash & 1) == 0 ? 1f : -1f);
+
+    /// <summary>
+    /// A hash's bucket among <see cref="Size"/>: the remainder, by a mask when the size is a power of two (as every
+    /// default dimension is), since a 64-bit division per n-gram was a large share of encoding a prompt.
+    /// </summary>
+    private readonly struct Buckets(int size)
+    {
+        private readonly ulong _mask = (size & (size - 1)) == 0 ? (ulong)size - 1 : 0;
+
+        public int Size { get; } = size;
+
+        public int Of(ulong hash) => _mask != 0 ? (int)(hash & _mask) : (int)(hash % (ulong)Size);
+    }
 }

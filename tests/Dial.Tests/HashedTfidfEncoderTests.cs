@@ -24,6 +24,18 @@ public sealed class HashedTfidfEncoderTests
     }
 
     [Fact]
+    public void EncodingIntoABufferOverwritesItWithTheSameVector()
+    {
+        var e = HashedTfidfEncoder.Fit(Corpus, dimension: 256);
+        var buffer = new float[256];
+        buffer.AsSpan().Fill(7f);
+        e.Encode(Corpus[2], buffer);
+        Assert.Equal(e.Encode(Corpus[2]), buffer);
+        var error = Assert.Throws<ArgumentException>(() => e.Encode(Corpus[2], new float[255]));
+        Assert.Contains("256 features, the buffer holds 255", error.Message);
+    }
+
+    [Fact]
     public void SimilarPromptsAreCloserThanDifferentOnes()
     {
         var e = HashedTfidfEncoder.Fit(Corpus, dimension: 2048);

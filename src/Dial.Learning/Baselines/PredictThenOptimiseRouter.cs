@@ -2,15 +2,12 @@ namespace Dial.Learning.Baselines;
 
 /// <summary>
 /// Routes by predicting each candidate's score and cost and taking the argmax of the preference's utility over
-/// the predictions. Predictions depend on the prompt alone, so they are cached per <see cref="Prompt"/>
-/// (<see cref="PredictionCache"/>): a sweep over many preferences predicts once.
+/// the predictions.
 /// </summary>
-public sealed class PredictThenOptimiseRouter : IRouter
+public sealed class PredictThenOptimiseRouter : IPredictThenOptimiseRouter
 {
     private readonly IOutcomePredictor _predictor;
     private readonly Dictionary<string, int> _modelIndex;
-    private readonly PredictionCache _cache = new();
-    private readonly Func<Prompt, IReadOnlyList<ModelCard>, CandidatePredictions> _predict;
 
     public PredictThenOptimiseRouter(string name, IOutcomePredictor predictor, RewardScale scale)
     {
@@ -18,7 +15,6 @@ public sealed class PredictThenOptimiseRouter : IRouter
         _predictor = predictor;
         Scale = scale;
         _modelIndex = predictor.Models.Select((m, i) => (m, i)).ToDictionary(x => x.m, x => x.i, StringComparer.Ordinal);
-        _predict = Predict;
     }
 
     public string Name { get; }
@@ -26,9 +22,11 @@ public sealed class PredictThenOptimiseRouter : IRouter
     /// <summary>The reward scale of the training data; it fixes what a preference means to this router.</summary>
     public RewardScale Scale { get; }
 
-    public RoutingDecision Route(RoutingRequest request)
+    public RoutingDecision Route(RoutingRequest request) => Decide(request, Predict(request.Prompt, request.Candidates));
+
+    public RoutingDecision Decide(RoutingRequest request, CandidatePredictions prediction)
     {
-        var prediction = _cache.Get(request.Prompt, request.Candidates, _predict);
+        if (!prediction.AreFor(request.Candidates)) throw new ArgumentException("the predictions were made for other candidates than the request's");
         var scores = new CandidateScore[request.Candidates.Count];
         for (var i = 0; i < scores.Length; i++)
         {
@@ -38,7 +36,7 @@ public sealed class PredictThenOptimiseRouter : IRouter
         return RoutingDecision.ArgMax(Name, scores);
     }
 
-    private CandidatePredictions Predict(Prompt prompt, IReadOnlyList<ModelCard> candidates)
+    public CandidatePredictions Predict(Prompt prompt, IReadOnlyList<ModelCard> candidates)
     {
         var rows = new int[candidates.Count];
         for (var i = 0; i < rows.Length; i++)

@@ -15,10 +15,10 @@ namespace Dial.Learning.Policy;
 /// </summary>
 /// <remarks>
 /// The members must not be trained after the ensemble is made, except through <see cref="ApplyStep"/>: it keeps an
-/// inference-only copy of their prompt weights (see <see cref="_promptColumns"/>), each card's candidate terms and
-/// each prompt's predictions, all derived from the members' parameters.
+/// inference-only copy of their prompt weights (see <see cref="_promptColumns"/>) and each card's candidate terms,
+/// both derived from the members' parameters.
 /// </remarks>
-public sealed class DialEnsemble : IRouter
+public sealed class DialEnsemble : IPredictThenOptimiseRouter
 {
     private readonly Dictionary<string, ModelCard> _cards;
 
@@ -40,8 +40,6 @@ public sealed class DialEnsemble : IRouter
     private readonly ConditionalWeakTable<ModelCard, CandidateTerms> _candidateTerms = new();
     private readonly ConditionalWeakTable<ModelCard, CandidateTerms>.CreateValueCallback _describe;
 
-    private readonly PredictionCache _predictions = new();
-    private readonly Func<Prompt, IReadOnlyList<ModelCard>, CandidatePredictions> _predict;
 
     public DialEnsemble(string name, IReadOnlyList<DialPolicy> members)
     {
@@ -61,7 +59,6 @@ public sealed class DialEnsemble : IRouter
         _beta = MeanBeta(members);
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(this));
         _describe = Describe;
-        _predict = Predict;
     }
 
     public string Name { get; }
@@ -89,12 +86,7 @@ public sealed class DialEnsemble : IRouter
     public DialEnsemble WithModels(IReadOnlyList<ModelCard> cards, Identity.IdentityTable identities) =>
         new(Name, Members.Select(m => m.WithModels(cards, identities)).ToArray());
 
-    /// <summary>
-    /// Routes with the cached predictions of the request's prompt when it was predicted over the same candidates
-    /// (a sweep over preferences), otherwise predicts and caches them.
-    /// </summary>
-    public RoutingDecision Route(RoutingRequest request) =>
-        Decide(request, _predictions.Get(request.Prompt, request.Candidates, _predict));
+    public RoutingDecision Route(RoutingRequest request) => Decide(request, Predict(request.Prompt, request.Candidates));
 
     /// <summary>
     /// Each candidate's q̂ and ĉ (reward-scale units), the members' means, computed afresh: what one routing
@@ -103,9 +95,16 @@ public sealed class DialEnsemble : IRouter
     public CandidatePredictions Predict(Prompt prompt, IReadOnlyList<ModelCard> candidates)
     {
         if (candidates.Count == 0) throw new ArgumentException("routing request has no candidates");
-        var features = prompt.Features(Encoder);
-        if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         var scratch = _scratch.Value!;
+        // A prompt nobody encoded yet (each request the gateway routes) is encoded into scratch, not cached on the
+        // prompt: a serving process routes it once, and its vector would be 4 × Features bytes of garbage per request.
+        var features = prompt.EncodedFeatures(Encoder);
+        if (features is null)
+        {
+            features = scratch.Features;
+            Encoder.Encode(prompt.Text, features);
+        }
+        if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         Project(features, scratch.Projection, scratch);
         var predictions = new CandidatePredictions(candidates);
         var costInput = scratch.CostInput;
@@ -128,7 +127,6 @@ public sealed class DialEnsemble : IRouter
         return predictions;
     }
 
-    /// <summary>The decision under the request's preference from predictions made for its candidates.</summary>
     public RoutingDecision Decide(RoutingRequest request, CandidatePredictions predictions)
     {
         var candidates = request.Candidates;
@@ -152,8 +150,7 @@ public sealed class DialEnsemble : IRouter
 
     /// <summary>
     /// Adds <paramref name="step"/> to member <paramref name="member"/>'s parameters and to the ensemble's stacked copy
-    /// of them, so the two stay equal (online fine-tuning), and drops the card terms and predictions made with the
-    /// old parameters. The caller makes sure no decision reads the ensemble meanwhile; this costs the step's few W_x
+    /// of them, so the two stay equal (online fine-tuning), and drops the card terms made with the old parameters. The caller makes sure no decision reads the ensemble meanwhile; this costs the step's few W_x
     /// columns plus the small dense parameters, not a copy of the network.
     /// </summary>
     public void ApplyStep(int member, PolicyStep step)
@@ -182,7 +179,6 @@ public sealed class DialEnsemble : IRouter
         network.Prompt.Bias.Value.AsSpan(0, Hidden).CopyTo(_promptBias.AsSpan(member * Hidden, Hidden));
         _beta = MeanBeta(Members);
         _candidateTerms.Clear();
-        _predictions.Clear();
     }
 
     private static float MeanBeta(IReadOnlyList<DialPolicy> members) => (float)(members.Sum(m => (double)m.Network.Beta) / members.Count);
@@ -307,6 +303,8 @@ public sealed class DialEnsemble : IRouter
     private sealed class Scratch(DialEnsemble ensemble)
     {
         public float[] Projection { get; } = new float[ensemble.Members.Count * ensemble.Hidden];
+
+        public float[] Features { get; } = new float[ensemble.Encoder.Dimension];
 
         public int[] Index { get; } = new int[ensemble.Features];
 

@@ -14,6 +14,23 @@ public sealed class PolicyEnsembleTests(TrainedPolicyFixture fixture) : IClassFi
         Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, Tiny with { EnsembleSize = size }).Train(SmallContext));
 
     [Fact]
+    public void APromptEncodedInScratchPredictsExactlyAsOneCarryingItsFeatures()
+    {
+        var ensemble = fixture.Ensemble;
+        foreach (var source in fixture.Prompts.Take(20))
+        {
+            var fresh = new Prompt(source.Text);
+            var encoded = new Prompt(source.Text);
+            encoded.Features(ensemble.Encoder);
+            var uncached = ensemble.Predict(fresh, fixture.Models);
+            Assert.Null(fresh.EncodedFeatures(ensemble.Encoder));
+            var cached = ensemble.Predict(encoded, fixture.Models);
+            Assert.Equal(cached.Quality, uncached.Quality);
+            Assert.Equal(cached.Cost, uncached.Cost);
+        }
+    }
+
+    [Fact]
     public void EachCandidatesPredictionsAreTheMembersMeans()
     {
         var ensemble = Ensemble(3);
