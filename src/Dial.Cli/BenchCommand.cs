@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.CommandLine;
 using Dial.Gateway.Bench;
 
@@ -13,17 +14,32 @@ internal static class BenchCommand
         var router = new Option<string>("--router") { Description = "Router the gateway trains", DefaultValueFactory = _ => new GatewayBenchOptions().Router };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring, so the JIT's tiering has settled", DefaultValueFactory = _ => new GatewayBenchOptions().WarmupSeconds };
         var policy = new Option<FileInfo?>("--policy") { Description = "Serve a policy saved by dial train instead of training --router at start-up" };
+        var layout = new Option<string>("--gateway")
+        {
+            Description = "Where the gateway runs: 'process' (dial serve in its own process, as in production) or 'shared' (inside the benchmark's process, sharing its threads and collections)",
+            DefaultValueFactory = _ => "process",
+        }.AcceptOnlyFromAmong("process", "shared");
         var gateway = new Command("gateway", "Requests per second and p50/p99 latency Dial adds over calling the upstream directly")
         {
-            rate, seconds, warmup, router, policy,
+            rate, seconds, warmup, router, policy, layout,
         };
         gateway.SetAction(async (parse, ct) =>
         {
             var result = await GatewayBenchmark.RunAsync(
-                new GatewayBenchOptions(parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(warmup), Router: parse.GetValue(router)!, PolicyFile: parse.GetValue(policy)?.FullName), Console.Error, ct);
+                new GatewayBenchOptions(parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(warmup), Router: parse.GetValue(router)!, PolicyFile: parse.GetValue(policy)?.FullName,
+                    DialCommand: parse.GetValue(layout) == "process" ? DialCommand : null), Console.Error, ct);
             result.Print(Console.Out);
             return result.Direct.Errors + result.ThroughDial.Errors == 0 ? 0 : 1;
         });
         return new Command("bench", "Load tests") { gateway };
+    }
+
+    /// <summary>This very <c>dial</c>: its apphost, or the <c>dotnet</c> host with dial.dll when started that way.</summary>
+    private static ProcessStartInfo DialCommand()
+    {
+        var host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable is running, so cannot start dial serve");
+        var start = new ProcessStartInfo(host);
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        return start;
     }
 }

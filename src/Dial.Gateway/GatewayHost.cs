@@ -34,7 +34,7 @@ public static class GatewayHost
         await app.StartAsync(ct);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         // One line tools and tests can wait for: the server is trained, migrated and listening.
-        Console.WriteLine($"dial gateway listening on {string.Join(", ", addresses)}");
+        Console.WriteLine(Bench.GatewayProcess.ReadyLine + string.Join(", ", addresses));
         await app.WaitForShutdownAsync(ct);
         return 0;
     }

@@ -60,9 +60,10 @@ public static class GatewayServiceCollectionExtensions
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
         // Per-request instruments cost every request a lookup and an update of their tag set, so the ones that
         // repeat Dial's own are left out: HttpClient's request metrics (dial.upstream.latency times the same call)
-        // and Polly's per-call durations (the same again); Polly's retry and breaker events stay.
+        // and Polly's per-call durations (the same again); Polly's retry and breaker events stay. The runtime's own
+        // meter (collections, pause time, allocation, CPU, thread pool queue) is read only when /metrics is scraped.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(GatewayMetrics.MeterName, "Polly", "Microsoft.AspNetCore.Hosting")
+            .AddMeter(GatewayMetrics.MeterName, "Polly", "Microsoft.AspNetCore.Hosting", "System.Runtime")
             .AddView("resilience.polly.pipeline.duration", MetricStreamConfiguration.Drop)
             .AddView("resilience.polly.strategy.attempt.duration", MetricStreamConfiguration.Drop)
             .AddPrometheusExporter());

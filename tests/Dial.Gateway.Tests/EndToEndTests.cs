@@ -10,83 +10,22 @@ using OpenAI.Chat;
 namespace Dial.Gateway.Tests;
 
 /// <summary>`dial serve` as a real process on 127.0.0.1 (knn router, configured, trained on the bundled table) in front of the fake upstream.</summary>
-public sealed class DialServeProcess : IAsyncDisposable
+public sealed class EndToEndTests(GatewayTestEnvironment env) : IClassFixture<GatewayTestEnvironment>
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-
-    private DialServeProcess(Process process)
-    {
-        _process = process;
-    }
-
-    public string BaseUrl { get; private set; } = "";
-
-    public string Output
-    {
-        get
-        {
-            lock (_output) return _output.ToString();
-        }
-    }
-
-    public static async Task<DialServeProcess> StartAsync(IEnumerable<string> arguments)
+    private static ProcessStartInfo DialCommand(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dial.dll"));
-        start.ArgumentList.Add("serve");
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
-        foreach (var a in arguments) start.ArgumentList.Add(a);
+        foreach (var a in arguments.Prepend(Path.Combine(AppContext.BaseDirectory, "dial.dll"))) start.ArgumentList.Add(a);
         start.Environment[GatewayTestEnvironment.UpstreamKeyEnv] = FakeOpenAIServer.ApiKey;
-        var server = new DialServeProcess(Process.Start(start)!);
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        const string ready = "dial gateway listening on ";
-        server._process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (server._output) server._output.AppendLine(e.Data);
-            if (e.Data.StartsWith(ready, StringComparison.Ordinal)) listening.TrySetResult(e.Data[ready.Length..].Split(',')[0].Trim());
-        };
-        server._process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (server._output) server._output.AppendLine(e.Data);
-        };
-        server._process.BeginOutputReadLine();
-        server._process.BeginErrorReadLine();
-        var exited = server._process.WaitForExitAsync();
-        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(120)));
-        if (first != listening.Task)
-        {
-            await server.DisposeAsync();
-            throw new InvalidOperationException($"dial serve did not start:\n{server.Output}");
-        }
-        server.BaseUrl = await listening.Task;
-        return server;
+        return start;
     }
 
-    /// <summary>Ends the process abruptly, as a crash would: no graceful shutdown, no final flush.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-    }
+    private static Task<GatewayProcess> StartServeAsync(IEnumerable<string> arguments) =>
+        GatewayProcess.StartAsync(DialCommand(["serve", "--urls", "http://127.0.0.1:0", .. arguments]), TimeSpan.FromSeconds(120));
 
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process.Dispose();
-    }
-}
-
-public sealed class EndToEndTests(GatewayTestEnvironment env) : IClassFixture<GatewayTestEnvironment>
-{
     private string[] Arguments() =>
     [
         $"--Dial:Store:ConnectionString={Path.Combine(env.Folder.FullName, "e2e.db")}",
@@ -113,7 +52,7 @@ public sealed class EndToEndTests(GatewayTestEnvironment env) : IClassFixture<Ga
     public async Task Dial_serve_speaks_to_the_official_openai_client_falls_back_and_keeps_feedback_across_a_crash()
     {
         string requestId;
-        await using (var server = await DialServeProcess.StartAsync(Arguments()))
+        await using (var server = await StartServeAsync(Arguments()))
         {
             // The official OpenAI .NET client, unmodified, pointed at Dial.
             var openai = new OpenAI.Chat.ChatClient("dial/ok", new ApiKeyCredential("any-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseUrl + "/v1") });
@@ -144,7 +83,7 @@ public sealed class EndToEndTests(GatewayTestEnvironment env) : IClassFixture<Ga
             Assert.DoesNotContain(FakeOpenAIServer.ApiKey, server.Output);
         }
 
-        await using (var restarted = await DialServeProcess.StartAsync(Arguments()))
+        await using (var restarted = await StartServeAsync(Arguments()))
         {
             using var http = new HttpClient { BaseAddress = new Uri(restarted.BaseUrl) };
             var logged = JsonNode.Parse(await http.GetStringAsync($"/v1/requests/{requestId}"))!;
@@ -156,15 +95,11 @@ public sealed class EndToEndTests(GatewayTestEnvironment env) : IClassFixture<Ga
     [Fact]
     public async Task Dial_serve_refuses_a_bad_configuration_with_one_line()
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "dial.dll"), "serve", "--urls", "http://127.0.0.1:0",
-                     $"--Dial:Store:ConnectionString={Path.Combine(env.Folder.FullName, "bad.db")}",
-                     "--Dial:Upstreams:0:Name=fake", "--Dial:Upstreams:0:BaseUrl=not a url", "--Dial:Upstreams:0:Models:0:Name=m" })
-            start.ArgumentList.Add(a);
+        var start = DialCommand(["serve", "--urls", "http://127.0.0.1:0",
+            $"--Dial:Store:ConnectionString={Path.Combine(env.Folder.FullName, "bad.db")}",
+            "--Dial:Upstreams:0:Name=fake", "--Dial:Upstreams:0:BaseUrl=not a url", "--Dial:Upstreams:0:Models:0:Name=m"]);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardOutput.ReadToEndAsync();

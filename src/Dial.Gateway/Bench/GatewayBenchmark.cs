@@ -4,9 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Dial.Data;
-using System.Diagnostics.Metrics;
 using Dial.Gateway.Routing;
-using Dial.Gateway.Telemetry;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -17,7 +15,10 @@ namespace Dial.Gateway.Bench;
 /// <param name="WarmupSeconds">Load before measuring: on a busy 2-core machine the JIT is still re-compiling hot methods
 /// (tiered, PGO) for several seconds, which a long-running gateway no longer does.</param>
 /// <param name="PolicyFile">A policy saved by <c>dial train</c>, served instead of training <paramref name="Router"/> at start-up.</param>
-public sealed record GatewayBenchOptions(int Rate = 1000, double Seconds = 10, double WarmupSeconds = 10, string Router = "dial", string? Table = null, string? PolicyFile = null);
+/// <param name="DialCommand">How to run <c>dial</c> (its arguments are appended), so the gateway runs as <c>dial serve</c> in a
+/// process of its own, as in production; null runs it inside the benchmark's process, sharing its threads and collections.</param>
+public sealed record GatewayBenchOptions(int Rate = 1000, double Seconds = 10, double WarmupSeconds = 10, string Router = "dial", string? Table = null, string? PolicyFile = null,
+    Func<ProcessStartInfo>? DialCommand = null);
 
 public sealed record LatencySummary(int Requests, int Errors, double P50Ms, double P99Ms, double MeanMs, double RequestsPerSecond)
 {
@@ -29,15 +30,27 @@ public sealed record LatencySummary(int Requests, int Errors, double P50Ms, doub
     }
 }
 
-/// <param name="ServerOverhead">The gateway's own account per request (dial.overhead: handler time minus upstream time), free of client-side noise.</param>
-/// <summary>What the whole process (load generator, gateway and upstream alike) spent per request while one target's blocks ran.</summary>
+/// <summary>
+/// Mean times of the slowest requests through Dial, split by the gateway's Server-Timing account; the rest is outside
+/// the gateway's handler: the client, Kestrel, the sockets and waiting for a core.
+/// </summary>
+public sealed record TailBreakdown(int Requests, double TotalMs, double OwnMs, double RoutingMs, double UpstreamMs)
+{
+    public double OutsideMs => TotalMs - OwnMs - UpstreamMs;
+}
+
+/// <summary>CPU, allocation and garbage collection of a process per request.</summary>
 public sealed record UsagePerRequest(double CpuMs, double AllocatedKb, double Collections, double GcPauseMs);
 
-/// <param name="DirectUsage">Process CPU and allocation per request during the direct blocks; the difference to <paramref name="DialUsage"/> is Dial's cost, which contention from other processes barely moves.</param>
+/// <param name="ServerOverhead">The gateway's own account per request (its Server-Timing header: time to the answer's headers minus the upstream call), free of client-side noise.</param>
 /// <param name="Routing">Of <paramref name="ServerOverhead"/>, the time spent planning the route (prompt encoding and the router's decision).</param>
 /// <param name="UpstreamCall">The upstream call as the gateway timed it, the same call the direct requests make.</param>
+/// <param name="SlowestThroughDial">Where the slowest 1% of the requests through Dial spent their time.</param>
+/// <param name="DirectUsage">The benchmark process's CPU and allocation per request during the direct blocks; the difference to <paramref name="DialUsage"/> is Dial's cost, which contention from other processes barely moves.</param>
+/// <param name="DialUsage">The same during the blocks through Dial: with the gateway in its own process, the load generator's and the upstream's share only.</param>
+/// <param name="GatewayProcessUsage">With the gateway in its own process, that process's usage per routed request over the measured seconds.</param>
 public sealed record GatewayBenchResult(GatewayBenchOptions Options, LatencySummary Direct, LatencySummary ThroughDial, LatencySummary ServerOverhead,
-    LatencySummary Routing, LatencySummary UpstreamCall, UsagePerRequest DirectUsage, UsagePerRequest DialUsage)
+    LatencySummary Routing, LatencySummary UpstreamCall, TailBreakdown SlowestThroughDial, UsagePerRequest DirectUsage, UsagePerRequest DialUsage, UsagePerRequest? GatewayProcessUsage)
 {
     public double OverheadP50Ms => ThroughDial.P50Ms - Direct.P50Ms;
     public double OverheadP99Ms => ThroughDial.P99Ms - Direct.P99Ms;
@@ -45,16 +58,20 @@ public sealed record GatewayBenchResult(GatewayBenchOptions Options, LatencySumm
     public void Print(TextWriter o)
     {
         var ci = CultureInfo.InvariantCulture;
-        o.WriteLine(string.Create(ci, $"target rate {Options.Rate} req/s, {Options.Seconds:0.#} s measured (half direct, half through Dial, alternating 0.5 s blocks), router {Options.Router}"));
+        o.WriteLine(string.Create(ci, $"target rate {Options.Rate} req/s, {Options.Seconds:0.#} s measured (half direct, half through Dial, alternating 0.5 s blocks), router {Options.Router}, gateway {(Options.DialCommand is null ? "inside the benchmark's process" : "in its own process (dial serve)")}"));
         o.WriteLine($"{"",-12}  {"requests",8}  {"errors",6}  {"req/s",7}  {"p50 ms",8}  {"p99 ms",8}  {"mean ms",8}");
         foreach (var (name, s) in new[] { ("direct", Direct), ("through Dial", ThroughDial) })
             o.WriteLine(string.Create(ci, $"{name,-12}  {s.Requests,8}  {s.Errors,6}  {s.RequestsPerSecond,7:F0}  {s.P50Ms,8:F3}  {s.P99Ms,8:F3}  {s.MeanMs,8:F3}"));
         o.WriteLine(string.Create(ci, $"overhead added by Dial (through Dial minus direct): p50 {OverheadP50Ms:F3} ms, p99 {OverheadP99Ms:F3} ms"));
-        o.WriteLine(string.Create(ci, $"gateway's own time per request outside the upstream call (dial.overhead): p50 {ServerOverhead.P50Ms:F3} ms, p99 {ServerOverhead.P99Ms:F3} ms"));
-        o.WriteLine(string.Create(ci, $"  of which routing (prompt encoding + decision, dial.routing): p50 {Routing.P50Ms:F3} ms, p99 {Routing.P99Ms:F3} ms"));
-        o.WriteLine(string.Create(ci, $"upstream call as the gateway timed it (dial.upstream.latency): p50 {UpstreamCall.P50Ms:F3} ms, p99 {UpstreamCall.P99Ms:F3} ms"));
-        o.WriteLine($"{"per request",-12}  {"CPU ms",8}  {"alloc KB",8}  {"GCs",8}  {"GC pause ms",11}  (whole process: client, gateway and upstream)");
-        foreach (var (name, u) in new[] { ("direct", DirectUsage), ("through Dial", DialUsage) })
+        o.WriteLine(string.Create(ci, $"gateway's own time per request outside the upstream call (Server-Timing dial): p50 {ServerOverhead.P50Ms:F3} ms, p99 {ServerOverhead.P99Ms:F3} ms"));
+        o.WriteLine(string.Create(ci, $"  of which routing (prompt encoding + decision, Server-Timing routing): p50 {Routing.P50Ms:F3} ms, p99 {Routing.P99Ms:F3} ms"));
+        o.WriteLine(string.Create(ci, $"upstream call as the gateway timed it (Server-Timing upstream): p50 {UpstreamCall.P50Ms:F3} ms, p99 {UpstreamCall.P99Ms:F3} ms"));
+        var t = SlowestThroughDial;
+        o.WriteLine(string.Create(ci, $"slowest 1% through Dial ({t.Requests} requests), mean {t.TotalMs:F3} ms: gateway's own {t.OwnMs:F3} (routing {t.RoutingMs:F3}), upstream call {t.UpstreamMs:F3}, outside the gateway's handler {t.OutsideMs:F3}"));
+        var usages = new List<(string, UsagePerRequest)> { ("direct", DirectUsage), ("through Dial", DialUsage) };
+        if (GatewayProcessUsage is { } gateway) usages.Add(("gateway", gateway));
+        o.WriteLine($"{"per request",-12}  {"CPU ms",8}  {"alloc KB",8}  {"GCs",8}  {"GC pause ms",11}  ({(GatewayProcessUsage is null ? "whole process: client, gateway and upstream" : "benchmark process: client and upstream; gateway: its own process, per routed request")})");
+        foreach (var (name, u) in usages)
             o.WriteLine(string.Create(ci, $"{name,-12}  {u.CpuMs,8:F3}  {u.AllocatedKb,8:F1}  {u.Collections,8:F4}  {u.GcPauseMs,11:F4}"));
     }
 }
@@ -79,9 +96,53 @@ public static class GatewayBenchmark
         var prompts = table.Where(Split.Test).Prompts.Select(p => p.Text).Take(200).ToArray();
         var dbFolder = Directory.CreateTempSubdirectory("dial-bench-");
         await using var upstream = await FakeOpenAIServer.StartAsync();
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"starting the gateway ({(options.PolicyFile is null ? $"training router {options.Router}" : $"policy {options.PolicyFile}")}, {(options.DialCommand is null ? "in this process" : "dial serve in its own process")}) and the fake upstream on 127.0.0.1..."));
+        var gateway = await BenchGateway.StartAsync(options, GatewayArguments(options, table, tablePath, dbFolder, upstream), ct);
+        try
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+            {
+                Timeout = TimeSpan.FromSeconds(30),
+            };
+            var targets = new[] { (Url: upstream.BaseUrl, Model: "echo-0"), (Url: gateway.BaseUrl + "/v1", Model: "dial/auto") };
+            log.WriteLine("warming up...");
+            await RunBlocksAsync(http, targets, prompts, options.Rate, options.WarmupSeconds, ct);
+            log.WriteLine("measuring...");
+            var before = await gateway.TotalsAsync(ct);
+            var (direct, dial) = await RunBlocksAsync(http, targets, prompts, options.Rate, options.Seconds, ct);
+            var after = await gateway.TotalsAsync(ct);
+            var half = options.Seconds / 2;
+            UsagePerRequest? gatewayUsage = null;
+            if (before is { } b && after is { } a)
+            {
+                var own = new ProcessUsage();
+                own.Add(b, a);
+                gatewayUsage = own.PerRequest(dial.Count);
+            }
+            return new GatewayBenchResult(options, direct.Summary(x => x.TotalMs, half), dial.Summary(x => x.TotalMs, half), dial.Summary(x => x.OwnMs, half),
+                dial.Summary(x => x.RoutingMs, half), dial.Summary(x => x.UpstreamMs, half), dial.Tail(),
+                direct.Usage.PerRequest(direct.Count), dial.Usage.PerRequest(dial.Count), gatewayUsage);
+        }
+        finally
+        {
+            await gateway.DisposeAsync();
+            try
+            {
+                dbFolder.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // a file still held open is left in the temp folder; the result does not depend on it
+            }
+        }
+    }
+
+    /// <summary>The gateway's configuration: the bench's request log, and the fake upstream serving every model of the table at its prices.</summary>
+    private static List<string> GatewayArguments(GatewayBenchOptions options, RoutingTable table, string tablePath, DirectoryInfo dbFolder, FakeOpenAIServer upstream)
+    {
         var args = new List<string>
         {
-            "--urls=http://127.0.0.1:0", $"--Dial:Table={tablePath}", $"--Dial:Router={options.Router}",
+            $"--Dial:Table={tablePath}", $"--Dial:Router={options.Router}",
             $"--Dial:Store:ConnectionString={Path.Combine(dbFolder.FullName, "bench.db")}",
             "--Dial:Upstreams:0:Name=fake", $"--Dial:Upstreams:0:BaseUrl={upstream.BaseUrl}", "--Logging:LogLevel:Default=Warning",
         };
@@ -93,53 +154,7 @@ public static class GatewayBenchmark
                 string.Create(CultureInfo.InvariantCulture, $"--Dial:Upstreams:0:Models:{i}:InputUsdPerMTok={card.InputUsdPerMTok}"),
                 string.Create(CultureInfo.InvariantCulture, $"--Dial:Upstreams:0:Models:{i}:OutputUsdPerMTok={card.OutputUsdPerMTok}")]);
         }
-        log.WriteLine(options.PolicyFile is null
-            ? $"starting the gateway (training router {options.Router}) and the fake upstream on 127.0.0.1..."
-            : $"starting the gateway (policy {options.PolicyFile}) and the fake upstream on 127.0.0.1...");
-        await using var gateway = GatewayHost.Build(args.ToArray());
-        await gateway.StartAsync(ct);
-        try
-        {
-            var gatewayUrl = gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/v1";
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
-            {
-                Timeout = TimeSpan.FromSeconds(30),
-            };
-            var targets = new[] { (Url: upstream.BaseUrl, Model: "echo-0"), (Url: gatewayUrl, Model: "dial/auto") };
-            log.WriteLine("warming up...");
-            await RunBlocksAsync(http, targets, prompts, options.Rate, options.WarmupSeconds, ct);
-            log.WriteLine("measuring...");
-            // The gateway's own account of each request, by instrument: its time outside the upstream call, the
-            // routing part of it, and the upstream call as the gateway saw it.
-            var inside = new Dictionary<string, Samples>(StringComparer.Ordinal)
-            {
-                ["dial.overhead"] = new(), ["dial.routing"] = new(), ["dial.upstream.latency"] = new(),
-            };
-            using var listener = new MeterListener();
-            listener.InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == GatewayMetrics.MeterName && inside.ContainsKey(instrument.Name)) l.EnableMeasurementEvents(instrument, inside[instrument.Name]);
-            };
-            listener.SetMeasurementEventCallback<double>((_, ms, _, state) => ((Samples)state!).Add(ms));
-            listener.Start();
-            var (direct, dial) = await RunBlocksAsync(http, targets, prompts, options.Rate, options.Seconds, ct);
-            listener.Dispose();
-            var half = options.Seconds / 2;
-            return new GatewayBenchResult(options, direct.Summary(half), dial.Summary(half), inside["dial.overhead"].Summary(half),
-                inside["dial.routing"].Summary(half), inside["dial.upstream.latency"].Summary(half), direct.Usage.PerRequest(direct.Count), dial.Usage.PerRequest(dial.Count));
-        }
-        finally
-        {
-            await gateway.StopAsync(CancellationToken.None);
-            try
-            {
-                dbFolder.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // a file still held open is left in the temp folder; the result does not depend on it
-            }
-        }
+        return args;
     }
 
     /// <summary>Sends requests on a fixed schedule, alternating targets every block; each block half of the time.</summary>
@@ -187,8 +202,13 @@ public static class GatewayBenchmark
             content.Headers.ContentType = new("application/json");
             using var response = await http.PostAsync(baseUrl + "/chat/completions", content, ct);
             await response.Content.ReadAsByteArrayAsync(ct);
-            if (response.StatusCode == HttpStatusCode.OK) samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            else samples.Error();
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                samples.Error();
+                return;
+            }
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            samples.Add(Samples.Parse(elapsed, response.Headers.TryGetValues("Server-Timing", out var timings) ? timings : null));
         }
         catch (HttpRequestException)
         {
@@ -217,14 +237,17 @@ public static class GatewayBenchmark
                 GC.CollectionCount(0), GC.GetTotalPauseDuration());
         }
 
-        /// <summary>Adds what was spent since <paramref name="start"/> and returns now, the start of the next block.</summary>
+        /// <summary>Adds what this process spent since <paramref name="start"/> and returns now, the start of the next block.</summary>
         public Snapshot AddSince(Snapshot start)
         {
             var now = Snapshot.Take();
-            _total = new Snapshot(_total.Cpu + (now.Cpu - start.Cpu), _total.Allocated + (now.Allocated - start.Allocated),
-                _total.Collections + (now.Collections - start.Collections), _total.GcPause + (now.GcPause - start.GcPause));
+            Add(start, now);
             return now;
         }
+
+        public void Add(Snapshot start, Snapshot end) =>
+            _total = new Snapshot(_total.Cpu + (end.Cpu - start.Cpu), _total.Allocated + (end.Allocated - start.Allocated),
+                _total.Collections + (end.Collections - start.Collections), _total.GcPause + (end.GcPause - start.GcPause));
 
         public UsagePerRequest PerRequest(int requests)
         {
@@ -233,9 +256,13 @@ public static class GatewayBenchmark
         }
     }
 
+    /// <summary>One answered request: its latency at the client and the gateway's Server-Timing account (NaN where it gave none).</summary>
+    private readonly record struct Sample(double TotalMs, double OwnMs, double RoutingMs, double UpstreamMs);
+
+    /// <summary>One target's requests: what they took, how many failed, and what the benchmark process spent on them.</summary>
     private sealed class Samples
     {
-        private readonly List<double> _latencies = [];
+        private readonly List<Sample> _samples = [];
         private readonly Lock _lock = new();
         private int _errors;
 
@@ -243,19 +270,110 @@ public static class GatewayBenchmark
 
         public int Count
         {
-            get { lock (_lock) return _latencies.Count + _errors; }
+            get { lock (_lock) return _samples.Count + _errors; }
         }
 
-        public void Add(double ms)
+        public void Add(Sample sample)
         {
-            lock (_lock) _latencies.Add(ms);
+            lock (_lock) _samples.Add(sample);
         }
 
         public void Error() => Interlocked.Increment(ref _errors);
 
-        public LatencySummary Summary(double seconds)
+        public LatencySummary Summary(Func<Sample, double> field, double seconds)
         {
-            lock (_lock) return LatencySummary.Of(_latencies, _errors, seconds);
+            lock (_lock) return LatencySummary.Of(_samples.Select(field).Where(ms => !double.IsNaN(ms)).ToList(), _errors, seconds);
+        }
+
+        /// <summary>The mean account of the slowest 1% of requests: where the tail's time went.</summary>
+        public TailBreakdown Tail()
+        {
+            lock (_lock)
+            {
+                var slowest = _samples.OrderByDescending(x => x.TotalMs).Take(Math.Max(1, _samples.Count / 100)).Where(x => !double.IsNaN(x.OwnMs)).ToArray();
+                if (slowest.Length == 0) return new TailBreakdown(0, double.NaN, double.NaN, double.NaN, double.NaN);
+                return new TailBreakdown(slowest.Length, slowest.Average(x => x.TotalMs), slowest.Average(x => x.OwnMs),
+                    slowest.Average(x => x.RoutingMs), slowest.Average(x => x.UpstreamMs));
+            }
+        }
+
+        /// <summary>Reads the gateway's <c>Server-Timing: dial;dur=…, routing;dur=…, upstream;dur=…</c>.</summary>
+        public static Sample Parse(double totalMs, IEnumerable<string>? serverTiming)
+        {
+            double own = double.NaN, routing = double.NaN, upstream = double.NaN;
+            foreach (var metric in (serverTiming ?? []).SelectMany(v => v.Split(',')))
+            {
+                var parts = metric.Split(";dur=");
+                if (parts.Length != 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)) continue;
+                switch (parts[0].Trim())
+                {
+                    case "dial": own = ms; break;
+                    case "routing": routing = ms; break;
+                    case "upstream": upstream = ms; break;
+                }
+            }
+            return new Sample(totalMs, own, routing, upstream);
+        }
+    }
+
+    /// <summary>The gateway under load: inside this process, or <c>dial serve</c> in its own.</summary>
+    private abstract class BenchGateway : IAsyncDisposable
+    {
+        public abstract string BaseUrl { get; }
+
+        /// <summary>What the gateway's own process has spent so far; null when it is this process (the blocks' usage includes it).</summary>
+        public abstract Task<ProcessUsage.Snapshot?> TotalsAsync(CancellationToken ct);
+
+        public abstract ValueTask DisposeAsync();
+
+        public static async Task<BenchGateway> StartAsync(GatewayBenchOptions options, List<string> arguments, CancellationToken ct)
+        {
+            if (options.DialCommand is not { } command)
+            {
+                var app = GatewayHost.Build(["--urls=http://127.0.0.1:0", .. arguments]);
+                await app.StartAsync(ct);
+                return new InProcess(app);
+            }
+            var start = command();
+            foreach (var a in new[] { "serve", "--urls", "http://127.0.0.1:0" }.Concat(arguments)) start.ArgumentList.Add(a);
+            return new OwnProcess(await GatewayProcess.StartAsync(start, TimeSpan.FromMinutes(5)));
+        }
+
+        private sealed class InProcess(WebApplication app) : BenchGateway
+        {
+            public override string BaseUrl { get; } = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+
+            public override Task<ProcessUsage.Snapshot?> TotalsAsync(CancellationToken ct) => Task.FromResult<ProcessUsage.Snapshot?>(null);
+
+            public override async ValueTask DisposeAsync()
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+            }
+        }
+
+        /// <summary>Reads the other process's collections and allocation from the runtime metrics on its /metrics.</summary>
+        private sealed class OwnProcess(GatewayProcess process) : BenchGateway
+        {
+            private readonly HttpClient _metrics = new() { BaseAddress = new Uri(process.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+
+            public override string BaseUrl => process.BaseUrl;
+
+            public override async Task<ProcessUsage.Snapshot?> TotalsAsync(CancellationToken ct)
+            {
+                var text = await _metrics.GetStringAsync("/metrics", ct);
+                double Sum(string name) => text.Split('\n')
+                    .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ')
+                    .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+                return new ProcessUsage.Snapshot(process.ProcessorTime, (long)Sum("dotnet_gc_heap_total_allocated_bytes_total"),
+                    (int)Sum("dotnet_gc_collections_total"), TimeSpan.FromSeconds(Sum("dotnet_gc_pause_time_seconds_total")));
+            }
+
+            public override async ValueTask DisposeAsync()
+            {
+                _metrics.Dispose();
+                await process.DisposeAsync();
+            }
         }
     }
 }

@@ -38,10 +38,11 @@ public sealed class ChatCompletionsHandler(
         await spending.EnsureWithinCapAsync(client, ct);
         var planning = Stopwatch.GetTimestamp();
         var plan = core.Plan(request.Model, request.Prompt, request.Preference);
-        if (plan.Decision is not null) metrics.Routing(Stopwatch.GetElapsedTime(planning).TotalMilliseconds);
+        var timing = new Timing(started, Stopwatch.GetElapsedTime(planning).TotalMilliseconds);
+        if (plan.Decision is not null) metrics.Routing(timing.RoutingMs);
         var served = request.Stream
-            ? await StreamAsync(http, request, plan, requestId, ct)
-            : await CompleteAsync(http, request, plan, requestId, started, ct);
+            ? await StreamAsync(http, request, plan, requestId, timing, ct)
+            : await CompleteAsync(http, request, plan, requestId, timing, ct);
         metrics.Request(request.Model, served.Route.Name, served.Status);
         metrics.Cost(served.Route.Name, served.CostUsd);
         await spending.AddAsync(client, served.CostUsd, ct);
@@ -52,12 +53,12 @@ public sealed class ChatCompletionsHandler(
             served.Status, served.Fallbacks, request.Prompt), CancellationToken.None);
     }
 
-    private async Task<Served> CompleteAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, long started, CancellationToken ct)
+    private async Task<Served> CompleteAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, Timing timing, CancellationToken ct)
     {
         var routed = await core.ExecuteAsync(plan,
             (route, token) => upstreams[route.Upstream].CompleteAsync(new ChatCall(request, route), token), ct);
         using var reply = routed.Value;
-        WriteHeaders(http, plan, routed);
+        WriteHeaders(http, plan, routed, timing);
         http.Response.ContentType = "application/json";
         await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, GatewayJson.Writer))
         {
@@ -74,16 +75,16 @@ public sealed class ChatCompletionsHandler(
             DialField(plan, routed, requestId, reply.CostUsd, reply.RecordedScore, reply.Replay).WriteTo(writer);
             writer.WriteEndObject();
         }
-        metrics.Overhead(Stopwatch.GetElapsedTime(started).TotalMilliseconds - routed.UpstreamMs);
+        metrics.Overhead(timing.ElapsedMs - routed.UpstreamMs);
         return new Served(routed.Route, reply.CostUsd, routed.UpstreamMs, 200, routed.Failures.Count);
     }
 
-    private async Task<Served> StreamAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, CancellationToken ct)
+    private async Task<Served> StreamAsync(HttpContext http, ChatRequest request, RoutePlan plan, string requestId, Timing timing, CancellationToken ct)
     {
         var routed = await core.ExecuteAsync(plan,
             (route, token) => upstreams[route.Upstream].OpenStreamAsync(new ChatCall(request, route), token), ct);
         await using var stream = routed.Value;
-        WriteHeaders(http, plan, routed);
+        WriteHeaders(http, plan, routed, timing);
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         var accounting = new StreamAccounting(routed.Route.Upstream);
@@ -130,9 +131,13 @@ public sealed class ChatCompletionsHandler(
         return chunk.ToJsonString(GatewayJson.Options);
     }
 
-    private void WriteHeaders<T>(HttpContext http, RoutePlan plan, Routed<T> routed)
+    private void WriteHeaders<T>(HttpContext http, RoutePlan plan, Routed<T> routed, Timing timing)
     {
         var headers = http.Response.Headers;
+        // W3C Server-Timing: browsers' developer tools and clients see where a request's time went, and the load
+        // test reads the gateway's own time per request from it whether the gateway runs in its process or not.
+        headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,
+            $"dial;dur={timing.ElapsedMs - routed.UpstreamMs:0.###}, routing;dur={timing.RoutingMs:0.###}, upstream;dur={routed.UpstreamMs:0.###}");
         headers["X-Dial-Model"] = routed.Route.Name;
         headers["X-Dial-Fallbacks"] = routed.Failures.Count.ToString(CultureInfo.InvariantCulture);
         if (plan.Decision is null) return;
@@ -170,6 +175,13 @@ public sealed class ChatCompletionsHandler(
 
     private static string Format(Preference p) =>
         string.Create(CultureInfo.InvariantCulture, $"quality={p.Quality:G4},cost={p.Cost:G4},latency={p.Latency:G4}");
+
+    /// <param name="Started">When the request arrived (a <see cref="Stopwatch"/> timestamp).</param>
+    /// <param name="RoutingMs">Time spent planning the route: prompt encoding and the router's decision.</param>
+    private readonly record struct Timing(long Started, double RoutingMs)
+    {
+        public double ElapsedMs => Stopwatch.GetElapsedTime(Started).TotalMilliseconds;
+    }
 
     private sealed record Served(ModelRoute Route, double CostUsd, double UpstreamMs, int Status, int Fallbacks);
 }

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using Dial.Gateway.Bench;
+
+namespace Dial.Gateway.Tests;
+
+/// <summary>`dial bench gateway` run briefly at a low rate, in both layouts: every request answered and accounted for.</summary>
+public sealed class GatewayBenchTests
+{
+    private static ProcessStartInfo DialCommand()
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dial.dll"));
+        return start;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bench_measures_direct_and_routed_requests_with_the_gateways_own_account(bool ownProcess)
+    {
+        var options = new GatewayBenchOptions(Rate: 40, Seconds: 2, WarmupSeconds: 0.5, Router: "knn", DialCommand: ownProcess ? DialCommand : null);
+
+        var result = await GatewayBenchmark.RunAsync(options, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(40, result.Direct.Requests);
+        Assert.Equal(40, result.ThroughDial.Requests);
+        Assert.Equal(0, result.Direct.Errors + result.ThroughDial.Errors);
+        // Every routed answer carried Server-Timing, and its parts fit inside what the client saw.
+        Assert.Equal(40, result.ServerOverhead.Requests);
+        Assert.Equal(40, result.Routing.Requests);
+        Assert.True(result.Routing.P50Ms <= result.ServerOverhead.P50Ms);
+        Assert.True(result.ServerOverhead.P50Ms + result.UpstreamCall.P50Ms <= result.ThroughDial.P99Ms);
+        Assert.True(result.SlowestThroughDial.OutsideMs >= 0);
+        Assert.Equal(ownProcess, result.GatewayProcessUsage is not null);
+        if (result.GatewayProcessUsage is { } gateway) Assert.True(gateway.CpuMs > 0 && gateway.AllocatedKb > 0);
+        var printed = new StringWriter();
+        result.Print(printed);
+        Assert.Contains("overhead added by Dial", printed.ToString());
+    }
+}
