@@ -17,7 +17,7 @@ internal static class BenchCommand
         var layout = new Option<string>("--gateway")
         {
             Description = "Where the gateway runs: 'process' (dial serve in its own process, as in production) or 'shared' (inside the benchmark's process, sharing its threads and collections)",
-            DefaultValueFactory = _ => "process",
+            DefaultValueFactory = _ => "shared",
         }.AcceptOnlyFromAmong("process", "shared");
         var gateway = new Command("gateway", "Requests per second and p50/p99 latency Dial adds over calling the upstream directly")
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Tracing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -34,9 +35,16 @@ public sealed record LatencySummary(int Requests, int Errors, double P50Ms, doub
 /// Mean times of the slowest requests through Dial, split by the gateway's Server-Timing account; the rest is outside
 /// the gateway's handler: the client, Kestrel, the sockets and waiting for a core.
 /// </summary>
-public sealed record TailBreakdown(int Requests, double TotalMs, double OwnMs, double RoutingMs, double UpstreamMs)
+/// <param name="PausedShare">Of these requests, the share during which a collection paused the benchmark's process.</param>
+/// <param name="Pauses">Collections of the benchmark's process while requests went through Dial, their mean pause and
+/// the part of it spent suspending the threads.</param>
+public sealed record TailBreakdown(int Requests, double TotalMs, double OwnMs, double RoutingMs, double UpstreamMs,
+    double PausedShare, int Pauses, double PauseMs, double SuspensionMs)
 {
     public double OutsideMs => TotalMs - OwnMs - UpstreamMs;
+
+    /// <summary>The same share over all requests through Dial, for comparison.</summary>
+    public double AllPausedShare { get; init; }
 }
 
 /// <summary>CPU, allocation and garbage collection of a process per request.</summary>
@@ -68,6 +76,7 @@ public sealed record GatewayBenchResult(GatewayBenchOptions Options, LatencySumm
         o.WriteLine(string.Create(ci, $"upstream call as the gateway timed it (Server-Timing upstream): p50 {UpstreamCall.P50Ms:F3} ms, p99 {UpstreamCall.P99Ms:F3} ms"));
         var t = SlowestThroughDial;
         o.WriteLine(string.Create(ci, $"slowest 1% through Dial ({t.Requests} requests), mean {t.TotalMs:F3} ms: gateway's own {t.OwnMs:F3} (routing {t.RoutingMs:F3}), upstream call {t.UpstreamMs:F3}, outside the gateway's handler {t.OutsideMs:F3}"));
+        o.WriteLine(string.Create(ci, $"  {t.PausedShare:P0} of them were paused by a collection of the benchmark's process (all requests through Dial: {t.AllPausedShare:P1}); {t.Pauses} collections while measuring, mean pause {t.PauseMs:F3} ms of which suspending threads {t.SuspensionMs:F3} ms"));
         var usages = new List<(string, UsagePerRequest)> { ("direct", DirectUsage), ("through Dial", DialUsage) };
         if (GatewayProcessUsage is { } gateway) usages.Add(("gateway", gateway));
         o.WriteLine($"{"per request",-12}  {"CPU ms",8}  {"alloc KB",8}  {"GCs",8}  {"GC pause ms",11}  ({(GatewayProcessUsage is null ? "whole process: client, gateway and upstream" : "benchmark process: client and upstream; gateway: its own process, per routed request")})");
@@ -109,6 +118,7 @@ public static class GatewayBenchmark
             await RunBlocksAsync(http, targets, prompts, options.Rate, options.WarmupSeconds, ct);
             log.WriteLine("measuring...");
             var before = await gateway.TotalsAsync(ct);
+            using var pauses = new GcPauses();
             var (direct, dial) = await RunBlocksAsync(http, targets, prompts, options.Rate, options.Seconds, ct);
             var after = await gateway.TotalsAsync(ct);
             var half = options.Seconds / 2;
@@ -120,7 +130,7 @@ public static class GatewayBenchmark
                 gatewayUsage = own.PerRequest(dial.Count);
             }
             return new GatewayBenchResult(options, direct.Summary(x => x.TotalMs, half), dial.Summary(x => x.TotalMs, half), dial.Summary(x => x.OwnMs, half),
-                dial.Summary(x => x.RoutingMs, half), dial.Summary(x => x.UpstreamMs, half), dial.Tail(),
+                dial.Summary(x => x.RoutingMs, half), dial.Summary(x => x.UpstreamMs, half), dial.Tail(pauses.Pauses()),
                 direct.Usage.PerRequest(direct.Count), dial.Usage.PerRequest(dial.Count), gatewayUsage);
         }
         finally
@@ -208,7 +218,7 @@ public static class GatewayBenchmark
                 return;
             }
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            samples.Add(Samples.Parse(elapsed, response.Headers.TryGetValues("Server-Timing", out var timings) ? timings : null));
+            samples.Add(Samples.Parse(started, elapsed, response.Headers.TryGetValues("Server-Timing", out var timings) ? timings : null));
         }
         catch (HttpRequestException)
         {
@@ -257,7 +267,11 @@ public static class GatewayBenchmark
     }
 
     /// <summary>One answered request: its latency at the client and the gateway's Server-Timing account (NaN where it gave none).</summary>
-    private readonly record struct Sample(double TotalMs, double OwnMs, double RoutingMs, double UpstreamMs);
+    /// <param name="Started">When it was sent (a <see cref="Stopwatch"/> timestamp).</param>
+    private readonly record struct Sample(long Started, double TotalMs, double OwnMs, double RoutingMs, double UpstreamMs)
+    {
+        public bool Overlaps(GcPause pause) => pause.Start < Started + (long)(TotalMs * Stopwatch.Frequency / 1000) && pause.End > Started;
+    }
 
     /// <summary>One target's requests: what they took, how many failed, and what the benchmark process spent on them.</summary>
     private sealed class Samples
@@ -285,20 +299,26 @@ public static class GatewayBenchmark
             lock (_lock) return LatencySummary.Of(_samples.Select(field).Where(ms => !double.IsNaN(ms)).ToList(), _errors, seconds);
         }
 
-        /// <summary>The mean account of the slowest 1% of requests: where the tail's time went.</summary>
-        public TailBreakdown Tail()
+        /// <summary>The mean account of the slowest 1% of requests (where the tail's time went) and how many a collection of this process paused.</summary>
+        public TailBreakdown Tail(IReadOnlyList<GcPause> pauses)
         {
             lock (_lock)
             {
                 var slowest = _samples.OrderByDescending(x => x.TotalMs).Take(Math.Max(1, _samples.Count / 100)).Where(x => !double.IsNaN(x.OwnMs)).ToArray();
-                if (slowest.Length == 0) return new TailBreakdown(0, double.NaN, double.NaN, double.NaN, double.NaN);
+                if (slowest.Length == 0) return new TailBreakdown(0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, pauses.Count, double.NaN, double.NaN);
+                var paused = slowest.Count(x => pauses.Any(x.Overlaps)) / (double)slowest.Length;
+                var all = _samples.Count(x => pauses.Any(x.Overlaps)) / (double)_samples.Count;
                 return new TailBreakdown(slowest.Length, slowest.Average(x => x.TotalMs), slowest.Average(x => x.OwnMs),
-                    slowest.Average(x => x.RoutingMs), slowest.Average(x => x.UpstreamMs));
+                    slowest.Average(x => x.RoutingMs), slowest.Average(x => x.UpstreamMs), paused, pauses.Count,
+                    pauses.Count == 0 ? 0 : pauses.Average(x => x.Milliseconds), pauses.Count == 0 ? 0 : pauses.Average(x => x.SuspensionMilliseconds))
+                {
+                    AllPausedShare = all,
+                };
             }
         }
 
         /// <summary>Reads the gateway's <c>Server-Timing: dial;dur=…, routing;dur=…, upstream;dur=…</c>.</summary>
-        public static Sample Parse(double totalMs, IEnumerable<string>? serverTiming)
+        public static Sample Parse(long started, double totalMs, IEnumerable<string>? serverTiming)
         {
             double own = double.NaN, routing = double.NaN, upstream = double.NaN;
             foreach (var metric in (serverTiming ?? []).SelectMany(v => v.Split(',')))
@@ -312,7 +332,7 @@ public static class GatewayBenchmark
                     case "upstream": upstream = ms; break;
                 }
             }
-            return new Sample(totalMs, own, routing, upstream);
+            return new Sample(started, totalMs, own, routing, upstream);
         }
     }
 
@@ -373,6 +393,60 @@ public static class GatewayBenchmark
             {
                 _metrics.Dispose();
                 await process.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>A collection's pause of this process, from suspending the threads to their restart (<see cref="Stopwatch"/> timestamps).</summary>
+    private readonly record struct GcPause(long Start, long Suspended, long End)
+    {
+        public double Milliseconds => (End - Start) * 1000.0 / Stopwatch.Frequency;
+
+        public double SuspensionMilliseconds => (Suspended - Start) * 1000.0 / Stopwatch.Frequency;
+    }
+
+    /// <summary>
+    /// The runtime's own account of this process's collections (its GC events), so the tail can be checked against
+    /// them rather than guessed at. Events carry wall-clock stamps; they are mapped onto the stopwatch the requests use.
+    /// </summary>
+    private sealed class GcPauses : EventListener
+    {
+        private const EventKeywords GcKeyword = (EventKeywords)0x1;
+        private readonly List<GcPause> _pauses = [];
+        private readonly Lock _lock = new();
+        private readonly DateTime _wallAtStart = DateTime.UtcNow;
+        private readonly long _stopwatchAtStart = Stopwatch.GetTimestamp();
+        private long _suspending;
+        private long _suspended;
+
+        public IReadOnlyList<GcPause> Pauses()
+        {
+            lock (_lock) return _pauses.ToArray();
+        }
+
+        protected override void OnEventSourceCreated(EventSource source)
+        {
+            if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Informational, GcKeyword);
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs e)
+        {
+            var at = _stopwatchAtStart + (long)((e.TimeStamp.ToUniversalTime() - _wallAtStart).TotalSeconds * Stopwatch.Frequency);
+            lock (_lock)
+            {
+                switch (e.EventName)
+                {
+                    case { } name when name.StartsWith("GCSuspendEEBegin", StringComparison.Ordinal):
+                        _suspending = at;
+                        break;
+                    case { } name when name.StartsWith("GCSuspendEEEnd", StringComparison.Ordinal):
+                        _suspended = at;
+                        break;
+                    case { } name when name.StartsWith("GCRestartEEEnd", StringComparison.Ordinal) && _suspending != 0:
+                        _pauses.Add(new GcPause(_suspending, Math.Max(_suspending, _suspended), at));
+                        _suspending = 0;
+                        break;
+                }
             }
         }
     }
