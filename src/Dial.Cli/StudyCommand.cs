@@ -71,6 +71,9 @@ internal static class StudyCommand
             {
                 o.WriteLine($"{result.Source}: held out {string.Join(", ", result.HeldOut)}; trained on the other {result.TrainModels} models ({result.QuizCopies} quiz identities per model, budget and selector); seeds {string.Join(",", result.Seeds)}; {result.PolicyEpochs} policy epochs");
                 PrintRows(result.Rows, result.BestSingle, o);
+                foreach (var a in result.AdaptiveOverRandom)
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"adaptive minus random auc at {a.Budget} prompts, paired by seed: {a.Auc.Mean:+0.0000;-0.0000} [{a.Auc.Low:+0.0000;-0.0000}, {a.Auc.High:+0.0000;-0.0000}], adaptive ahead in {a.Wins} of {a.PerSeed.Count} seeds"));
             }
             return 0;
         });

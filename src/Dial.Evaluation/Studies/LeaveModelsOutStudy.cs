@@ -14,7 +14,15 @@ namespace Dial.Evaluation.Studies;
 /// <param name="IrtAll">Identity model options chosen on train with every model (the trained-on-everything reference).</param>
 public sealed record LeaveModelsOutResult(
     string Source, IReadOnlyList<string> HeldOut, int TrainModels, IReadOnlyList<int> Seeds, int PolicyEpochs, int QuizCopies,
-    IrtFitOptions IrtHeldIn, IrtFitOptions IrtAll, SingleModelResult BestSingle, IReadOnlyList<StudyRow> Rows);
+    IrtFitOptions IrtHeldIn, IrtFitOptions IrtAll, SingleModelResult BestSingle, IReadOnlyList<StudyRow> Rows, IReadOnlyList<QuizAdvantage> AdaptiveOverRandom);
+
+/// <summary>
+/// Adaptive minus random quiz auc at one budget, paired by seed: both onboard the same held-out models into the same
+/// held-in policy and route the same test prompts, so the difference is the quiz's alone.
+/// </summary>
+/// <param name="Auc">Mean difference over seeds with its 95% Student-t interval.</param>
+/// <param name="Wins">Seeds in which the adaptive quiz's auc was higher.</param>
+public sealed record QuizAdvantage(int Budget, IReadOnlyList<double> PerSeed, Online.Interval Auc, int Wins);
 
 /// <summary>
 /// Routing models the policy never saw. Some models are held out of training (identities and policy); each is
@@ -73,7 +81,17 @@ public static class LeaveModelsOutStudy
             for (var i = 0; i < names.Count; i++) metrics[i].Add(last.Routers[i].Metrics);
         }
         var rows = names.Select((n, i) => StudyRow.Of(n.Name, n.Budget, metrics[i])).ToArray();
-        return new LeaveModelsOutResult(table.Source, held, heldInNames.Length, seeds, settings.Policy.Epochs, quizCopies, irtInOptions, irtAllOptions, last!.BestSingle, rows);
+        var advantages = budgets.Select(b =>
+        {
+            var adaptiveRuns = metrics[names.IndexOf((selectors[0].Name, b))];
+            var randomRuns = metrics[names.IndexOf((selectors[1].Name, b))];
+            // A seed whose curve has no auc on either side has no difference to pair.
+            var perSeed = adaptiveRuns.Zip(randomRuns).Where(x => x.First.Auc is not null && x.Second.Auc is not null)
+                .Select(x => x.First.Auc!.Value - x.Second.Auc!.Value).ToArray();
+            var interval = perSeed.Length > 0 ? Online.Interval.Of(perSeed) : new Online.Interval(double.NaN, double.NaN, double.NaN);
+            return new QuizAdvantage(b, perSeed, interval, perSeed.Count(d => d > 0));
+        }).ToArray();
+        return new LeaveModelsOutResult(table.Source, held, heldInNames.Length, seeds, settings.Policy.Epochs, quizCopies, irtInOptions, irtAllOptions, last!.BestSingle, rows, advantages);
     }
 
     /// <summary>The policy of the held-in models. The held-out models' prices must not set its reward scale.</summary>

@@ -84,6 +84,20 @@ public sealed class StudyCommandTests : IDisposable
             Assert.Equal(2, auc.GetProperty("per_seed").GetArrayLength());
             Assert.InRange(auc.GetProperty("mean").GetDouble(), 0, 1);
         }
+        // The paired comparison is the difference of the adaptive and random rows, seed by seed.
+        var advantages = root.GetProperty("adaptive_over_random").EnumerateArray().ToArray();
+        Assert.Equal([2, 4], advantages.Select(a => a.GetProperty("budget").GetInt32()));
+        for (var i = 0; i < advantages.Length; i++)
+        {
+            var adaptive = rows[2 + 2 * i].GetProperty("auc").GetProperty("per_seed").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var random = rows[3 + 2 * i].GetProperty("auc").GetProperty("per_seed").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var perSeed = advantages[i].GetProperty("per_seed").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(adaptive.Zip(random, (a, r) => a - r), perSeed, (x, y) => Math.Abs(x - y) < 1e-12);
+            var interval = advantages[i].GetProperty("auc");
+            Assert.Equal(perSeed.Average(), interval.GetProperty("mean").GetDouble(), 12);
+            Assert.True(interval.GetProperty("low").GetDouble() <= interval.GetProperty("mean").GetDouble());
+            Assert.Equal(perSeed.Count(d => d > 0), advantages[i].GetProperty("wins").GetInt32());
+        }
     }
 
     [Fact]
