@@ -86,8 +86,8 @@ public sealed record GatewayBenchResult(GatewayBenchOptions Options, LatencySumm
 }
 
 /// <summary>
-/// <c>dial bench gateway</c>: a bounded load test on 127.0.0.1. Starts the fake OpenAI upstream and a real gateway
-/// (trained router, SQLite request log) in this process, then sends the same chat requests at a fixed rate to
+/// <c>dial bench gateway</c>: a bounded load test on 127.0.0.1. Starts the fake OpenAI upstream in this process and a
+/// real gateway (trained router, SQLite request log) in this process or its own, then sends the same chat requests at a fixed rate to
 /// the upstream directly and through Dial, in alternating half-second blocks, so both see the same machine load.
 /// Dial's overhead is the difference of the two latency distributions' percentiles.
 /// </summary>
