@@ -18,7 +18,8 @@ public sealed class GatewayBenchTests
     [InlineData(false)]
     public async Task Bench_measures_direct_and_routed_requests_with_the_gateways_own_account(bool ownProcess)
     {
-        var options = new GatewayBenchOptions(Rate: 40, Seconds: 2, WarmupSeconds: 0.5, Router: "knn", DialCommand: ownProcess ? DialCommand : null);
+        var samples = Path.Combine(Path.GetTempPath(), $"dial-bench-samples-{Guid.NewGuid():N}.csv");
+        var options = new GatewayBenchOptions(Rate: 40, Seconds: 2, WarmupSeconds: 0.5, Router: "knn", DialCommand: ownProcess ? DialCommand : null, SamplesFile: samples);
 
         var result = await GatewayBenchmark.RunAsync(options, TextWriter.Null, CancellationToken.None);
 
@@ -33,6 +34,12 @@ public sealed class GatewayBenchTests
         Assert.True(result.SlowestThroughDial.OutsideMs >= 0);
         Assert.Equal(ownProcess, result.GatewayProcessUsage is not null);
         if (result.GatewayProcessUsage is { } gateway) Assert.True(gateway.CpuMs > 0 && gateway.AllocatedKb > 0);
+        // One CSV line per measured request; routed ones carry the gateway's parts, direct ones cannot.
+        var lines = File.ReadAllLines(samples);
+        File.Delete(samples);
+        Assert.Equal(81, lines.Length);
+        Assert.Equal(40, lines.Count(l => l.StartsWith("dial,", StringComparison.Ordinal) && !l.Contains("NaN")));
+        Assert.Equal(40, lines.Count(l => l.StartsWith("direct,", StringComparison.Ordinal) && l.EndsWith(",NaN,NaN,NaN")));
         var printed = new StringWriter();
         result.Print(printed);
         Assert.Contains("overhead added by Dial", printed.ToString());

@@ -18,8 +18,10 @@ namespace Dial.Gateway.Bench;
 /// <param name="PolicyFile">A policy saved by <c>dial train</c>, served instead of training <paramref name="Router"/> at start-up.</param>
 /// <param name="DialCommand">How to run <c>dial</c> (its arguments are appended), so the gateway runs as <c>dial serve</c> in a
 /// process of its own, as in production; null runs it inside the benchmark's process, sharing its threads and collections.</param>
+/// <param name="SamplesFile">Where to write every measured request as CSV (send time on the monotonic clock in ns, so it lines
+/// up with system traces such as <c>perf sched record -k CLOCK_MONOTONIC</c>; latency and the Server-Timing parts in ms).</param>
 public sealed record GatewayBenchOptions(int Rate = 1000, double Seconds = 10, double WarmupSeconds = 10, string Router = "dial", string? Table = null, string? PolicyFile = null,
-    Func<ProcessStartInfo>? DialCommand = null);
+    Func<ProcessStartInfo>? DialCommand = null, string? SamplesFile = null);
 
 public sealed record LatencySummary(int Requests, int Errors, double P50Ms, double P99Ms, double MeanMs, double RequestsPerSecond)
 {
@@ -120,6 +122,7 @@ public static class GatewayBenchmark
             var before = await gateway.TotalsAsync(ct);
             using var pauses = new GcPauses();
             var (direct, dial) = await RunBlocksAsync(http, targets, prompts, options.Rate, options.Seconds, ct);
+            if (options.SamplesFile is { } file) await WriteSamplesAsync(file, direct, dial, ct);
             var after = await gateway.TotalsAsync(ct);
             var half = options.Seconds / 2;
             UsagePerRequest? gatewayUsage = null;
@@ -145,6 +148,17 @@ public static class GatewayBenchmark
                 // a file still held open is left in the temp folder; the result does not depend on it
             }
         }
+    }
+
+    private static async Task WriteSamplesAsync(string file, Samples direct, Samples dial, CancellationToken ct)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var nanosecondsPerTick = 1e9 / Stopwatch.Frequency;
+        var lines = new List<string> { "target,sent_ns,total_ms,gateway_ms,routing_ms,upstream_ms" };
+        foreach (var (name, samples) in new[] { ("direct", direct), ("dial", dial) })
+            lines.AddRange(samples.All().Select(x => string.Create(ci,
+                $"{name},{(long)(x.Started * nanosecondsPerTick)},{x.TotalMs:0.####},{x.OwnMs:0.####},{x.RoutingMs:0.####},{x.UpstreamMs:0.####}")));
+        await File.WriteAllLinesAsync(file, lines, ct);
     }
 
     /// <summary>The gateway's configuration: the bench's request log, and the fake upstream serving every model of the table at its prices.</summary>
@@ -293,6 +307,11 @@ public static class GatewayBenchmark
         }
 
         public void Error() => Interlocked.Increment(ref _errors);
+
+        public Sample[] All()
+        {
+            lock (_lock) return _samples.ToArray();
+        }
 
         public LatencySummary Summary(Func<Sample, double> field, double seconds)
         {
