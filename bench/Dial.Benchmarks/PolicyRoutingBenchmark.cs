@@ -19,6 +19,7 @@ public class PolicyRoutingBenchmark
     private DialEnsemble _ensemble = null!;
     private RoutingRequest[] _requests = null!;
     private CandidatePredictions[] _predictions = null!;
+    private float[]? _features;
     private int _next;
 
     [GlobalSetup]
@@ -56,6 +57,17 @@ public class PolicyRoutingBenchmark
         var request = _requests[_next];
         _next = (_next + 1) % _requests.Length;
         return _ensemble.Route(request);
+    }
+
+    [Benchmark(Description = "default ensemble's encoder: featurise one prompt (4096-d hashed TF-IDF)")]
+    public float Encode()
+    {
+        var request = _requests[_next];
+        _next = (_next + 1) % _requests.Length;
+        // Into a reused buffer, as the ensemble encodes a prompt nobody has encoded yet.
+        _features ??= new float[_ensemble.Encoder.Dimension];
+        _ensemble.Encoder.Encode(request.Prompt.Text, _features);
+        return _features[0];
     }
 
     [Benchmark(Description = "default ensemble: one more preference for a prompt already predicted (a sweep's step)")]

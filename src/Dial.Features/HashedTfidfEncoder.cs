@@ -18,9 +18,9 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
     /// <summary>
     /// 1 + ln k for the small counts nearly every bucket holds (a bucket's count is a sum of ±1, so a whole number),
     /// computed by the same <see cref="MathF.Log(float)"/>: the table gives the very bits, a logarithm per non-zero
-    /// bucket was a large share of encoding a prompt.
+    /// bucket was a large share of encoding a prompt. An empty bucket maps to 0, so it stays 0 without a branch.
     /// </summary>
-    private static readonly float[] SublinearCounts = [.. Enumerable.Range(0, 256).Select(k => 1 + MathF.Log(k))];
+    private static readonly float[] SublinearCounts = [0, .. Enumerable.Range(1, 255).Select(k => 1 + MathF.Log(k))];
 
     private readonly float[] _idf;
 
@@ -67,13 +67,15 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         features.Clear();
         var counts = new SignedCounts(features);
         ForEachFeature(text, d, ref counts);
-        // Sublinear term frequency: a word repeated in a long few-shot prompt should not dominate it.
+        // Sublinear term frequency: a word repeated in a long few-shot prompt should not dominate it. No branch on
+        // empty buckets: a third of them are not empty, in no pattern a branch predictor can learn, and the
+        // mispredictions were a third of encoding a prompt.
         for (var j = 0; j < d; j++)
         {
-            if (features[j] == 0) continue;
-            var count = MathF.Abs(features[j]);
-            var frequency = count < SublinearCounts.Length ? SublinearCounts[(int)count] : 1 + MathF.Log(count);
-            features[j] = MathF.Sign(features[j]) * frequency * _idf[j];
+            var count = features[j];
+            var magnitude = MathF.Abs(count);
+            var frequency = magnitude < SublinearCounts.Length ? SublinearCounts[(int)magnitude] : 1 + MathF.Log(magnitude);
+            features[j] = MathF.CopySign(frequency, count) * _idf[j];
         }
         NormalizeHalf(features[..(d / 2)]);
         NormalizeHalf(features[(d / 2)..]);

@@ -57,6 +57,21 @@ public sealed class HashedTfidfEncoderTests
         Assert.True(MathF.Abs(both[rare]) > MathF.Abs(both[common]) * 1.2f);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(300)] // past the table of small counts
+    public void ARepeatedWordWeighsOnePlusTheLogOfItsCountWithItsSign(int repeats)
+    {
+        // Both words in the one training prompt: equal IDF, so their weights differ by term frequency only.
+        var e = HashedTfidfEncoder.Fit(["alpha beta"], dimension: 1 << 16);
+        var alpha = WordBucket(e.Encode("alpha"));
+        var beta = WordBucket(e.Encode("beta"));
+        var v = e.Encode(string.Join(' ', Enumerable.Repeat("alpha", repeats)) + " beta");
+        Assert.Equal(1 + MathF.Log(repeats), MathF.Abs(v[alpha]) / MathF.Abs(v[beta]), 4);
+        Assert.Equal(MathF.Sign(e.Encode("alpha")[alpha]), MathF.Sign(v[alpha]));
+        Assert.Equal(MathF.Sign(e.Encode("beta")[beta]), MathF.Sign(v[beta]));
+    }
+
     private static int WordBucket(float[] v) => Array.FindIndex(v, 0, v.Length / 2, x => x != 0);
 
     [Fact]
