@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Dial.Learning.Identity;
 
 /// <summary>Picks the next quiz question for a model being onboarded.</summary>
@@ -35,7 +37,7 @@ public sealed class DOptimalQuizSelector : IQuizSelector
 /// w_c (Σa_c)ᵀ M (Σa_c) / (1 + w_c a_cᵀΣa_c) with M = mean_x w_x² a_x a_xᵀ, one d×d matrix per step.
 /// Unlike D-optimality it does not spend the quiz on directions that few prompts care about.
 /// </summary>
-public sealed class VOptimalQuizSelector : VarianceReductionQuizSelector
+public class VOptimalQuizSelector : VarianceReductionQuizSelector
 {
     public override string Name => "v-optimal";
 
@@ -50,6 +52,39 @@ public sealed class VOptimalQuizSelector : VarianceReductionQuizSelector
                 for (var c = 0; c < d; c++) m[r, c] += w * a[r] * a[c];
         }
         return m;
+    }
+}
+
+/// <summary>
+/// V-optimal design weighted by how representative each question is of the pool (information density, Settles and
+/// Craven 2008): a question's gain is multiplied by the pool's smallest mean distance over its own mean distance to
+/// the pool in item space, where ‖(a_x − a_y, b_x − b_y)‖ is the root-mean-square difference of two prompts' logits
+/// over identities from the standard normal population prior. Plain V-optimality keeps choosing the most
+/// discriminating, most extreme items, where the item network extrapolates furthest from the prompts it was fitted
+/// on; on AlpacaEval validation a strong held-out model's predicted mean score stopped rising after 20 of them
+/// (docs/studies.md). The weight keeps the adaptive choice among prompts like the ones the model will be routed.
+/// </summary>
+public sealed class RepresentativeVOptimalQuizSelector : VOptimalQuizSelector
+{
+    // The pool is the same object for every step of a quiz, so its O(pool²) weights are computed once per quiz.
+    private static readonly ConditionalWeakTable<IReadOnlyList<Item>, double[]> Factors = new();
+
+    public override string Name => "representative-v-optimal";
+
+    protected override double[] GainFactors(IReadOnlyList<Item> candidates) => Factors.GetValue(candidates, Representativeness);
+
+    private static double[] Representativeness(IReadOnlyList<Item> pool)
+    {
+        var meanDistance = pool.Select(x => pool.Average(y => Distance(x, y))).ToArray();
+        var central = meanDistance.Min();
+        return meanDistance.Select(d => d > 0 ? central / d : 1).ToArray();
+    }
+
+    private static double Distance(Item x, Item y)
+    {
+        double sum = (x.B - y.B) * (double)(x.B - y.B);
+        for (var r = 0; r < x.A.Length; r++) sum += (x.A[r] - y.A[r]) * (double)(x.A[r] - y.A[r]);
+        return Math.Sqrt(sum);
     }
 }
 
@@ -89,19 +124,23 @@ public abstract class VarianceReductionQuizSelector : IQuizSelector
     /// <summary>M from the pool's questions and their expected Fisher weights w_x.</summary>
     protected abstract double[,] Target(IReadOnlyList<Item> candidates, double[] weights, int d);
 
+    /// <summary>Per-question factors the gains are multiplied by; null weighs every question alike.</summary>
+    protected virtual double[]? GainFactors(IReadOnlyList<Item> candidates) => null;
+
     public int Next(IReadOnlyList<Item> candidates, IReadOnlyList<bool> asked, LaplacePosterior posterior, Random random)
     {
         var d = posterior.Dimension;
         var moments = candidates.Select(posterior.LogitMoments).ToArray();
         var weights = moments.Select(x => LaplacePosterior.ExpectedFisherWeight(x.Mean, x.Variance)).ToArray();
         var m = Target(candidates, weights, d);
+        var factors = GainFactors(candidates);
         return QuizSelectors.ArgMaxOpen(candidates, asked, (_, i) =>
         {
             var (_, s2, covA) = moments[i];
             double quadratic = 0;
             for (var r = 0; r < d; r++)
                 for (var c = 0; c < d; c++) quadratic += covA[r] * m[r, c] * covA[c];
-            return weights[i] * quadratic / (1 + weights[i] * s2);
+            return weights[i] * quadratic / (1 + weights[i] * s2) * (factors?[i] ?? 1);
         });
     }
 }
@@ -120,7 +159,7 @@ public sealed class RandomQuizSelector : IQuizSelector
 
 public static class QuizSelectors
 {
-    public static IReadOnlyList<IQuizSelector> All { get; } = [new VOptimalQuizSelector(), new DOptimalQuizSelector(), new StrengthQuizSelector(), new RandomQuizSelector()];
+    public static IReadOnlyList<IQuizSelector> All { get; } = [new VOptimalQuizSelector(), new DOptimalQuizSelector(), new StrengthQuizSelector(), new RepresentativeVOptimalQuizSelector(), new RandomQuizSelector()];
 
     /// <summary>The adaptive selector onboarding uses unless told otherwise.</summary>
     public static IQuizSelector Default => All[0];

@@ -27,6 +27,7 @@ public sealed class OnboardingTests
     [Theory]
     [InlineData("v-optimal")]
     [InlineData("d-optimal")]
+    [InlineData("representative-v-optimal")]
     public void AdaptiveQuizzesBeatRandomOnesAtSmallBudgets(string selector)
     {
         foreach (var budget in new[] { 5, 10 })
