@@ -19,7 +19,7 @@ public class PolicyRoutingBenchmark
     private DialEnsemble _ensemble = null!;
     private RoutingRequest[] _requests = null!;
     private CandidatePredictions[] _predictions = null!;
-    private float[]? _features;
+    private float[] _features = null!;
     private int _next;
 
     [GlobalSetup]
@@ -41,6 +41,7 @@ public class PolicyRoutingBenchmark
             r.Prompt.Features(_ensemble.Encoder);
         }
         _predictions = _requests.Select(r => _ensemble.Predict(r.Prompt, r.Candidates)).ToArray();
+        _features = new float[_ensemble.Encoder.Dimension];
     }
 
     [Benchmark(Description = "route one prompt over 11 candidates, features cached")]
@@ -65,7 +66,6 @@ public class PolicyRoutingBenchmark
         var request = _requests[_next];
         _next = (_next + 1) % _requests.Length;
         // Into a reused buffer, as the ensemble encodes a prompt nobody has encoded yet.
-        _features ??= new float[_ensemble.Encoder.Dimension];
         _ensemble.Encoder.Encode(request.Prompt.Text, _features);
         return _features[0];
     }

@@ -12,6 +12,8 @@ public sealed class QuizSelectorTests
         return [.. pool];
     }
 
+    private static SyntheticIrtWorld SmallWorld() => new SyntheticIrtWorld(prompts: 150, models: 4, dimension: 2, features: 4, seed: 5);
+
     [Fact]
     public void RepresentativeVOptimalPrefersATypicalQuestionToAMoreInformativeOutlier()
     {
@@ -26,7 +28,7 @@ public sealed class QuizSelectorTests
     public void RepresentativeVOptimalQuizzesFollowTheAnswers()
     {
         // The weight is fixed by the pool; were it to swamp the variance reduction, every model would get one quiz.
-        var world = new SyntheticIrtWorld(prompts: 150, models: 4, dimension: 2, features: 4, seed: 5);
+        var world = SmallWorld();
         var items = world.TrueItems();
         var quizzes = Enumerable.Range(0, 4)
             .Select(k => Onboarding.Run(items, new RecordedQuizOracle(world.Table, $"m{k}"), 15, new RepresentativeVOptimalQuizSelector(), seed: 1))
@@ -38,7 +40,7 @@ public sealed class QuizSelectorTests
     [Fact]
     public void RepresentativeVOptimalQuizzesAreDistinctAndDoNotDependOnTheSeed()
     {
-        var world = new SyntheticIrtWorld(prompts: 150, models: 4, dimension: 2, features: 4, seed: 5);
+        var world = SmallWorld();
         var items = world.TrueItems();
         var selector = new RepresentativeVOptimalQuizSelector();
         var a = Onboarding.Run(items, new RecordedQuizOracle(world.Table, "m0"), 30, selector, seed: 1);
