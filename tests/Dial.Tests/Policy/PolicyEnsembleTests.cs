@@ -117,8 +117,8 @@ public sealed class PolicyEnsembleTests(TrainedPolicyFixture fixture) : IClassFi
     [Fact]
     public void EachMembersShareOfTheRegisterBlockedProjectionIsItsOwnProjection()
     {
-        // 2 x 72 hidden units: two 64-float register blocks and a 16-float remainder of the stacked projection.
-        var ensemble = Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, Tiny with { Hidden = 72, EnsembleSize = 2 }).Train(SmallContext));
+        // 2 x 60 hidden units: a 64-float register block, a 32-float one and a 24-float remainder of the stacked projection.
+        var ensemble = Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, Tiny with { Hidden = 60, EnsembleSize = 2 }).Train(SmallContext));
         foreach (var prompt in fixture.Prompts.Take(20))
         {
             var request = new RoutingRequest(prompt, Preference.FromCostWeight(0.1), fixture.Models);
