@@ -38,7 +38,9 @@ public sealed class RoutingCore(
                     $"no routing profile '{requestedModel}'; routed names are {string.Join(", ", profiles.RoutedNames)}", "model");
             var effective = preference ?? profile.Preference;
             var decision = router.Route(new RoutingRequest(prompt, effective, profile.Candidates));
-            var attempts = decision.Ranked.Take(_maxCandidates).Select(c => models.Get(c.Model)).ToArray();
+            var ranked = decision.Ranked;
+            var attempts = new ModelRoute[Math.Min(_maxCandidates, ranked.Count)];
+            for (var i = 0; i < attempts.Length; i++) attempts[i] = models.Get(ranked[i].Model);
             return new RoutePlan(requestedModel, profile, effective, decision, attempts);
         }
         if (models.TryGet(requestedModel, out var route)) return new RoutePlan(requestedModel, null, null, null, [route]);

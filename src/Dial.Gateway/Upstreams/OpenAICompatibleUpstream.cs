@@ -14,15 +14,18 @@ namespace Dial.Gateway.Upstreams;
 /// <param name="http">The upstream's long-lived client (base address set, connections pooled and recycled).</param>
 public sealed class OpenAICompatibleUpstream(string name, HttpClient http, string? apiKey) : IChatUpstream
 {
-    private const string Path = "chat/completions";
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
+
+    // Resolved once: a relative request URI makes HttpClient combine it with the base address into a new Uri per call.
+    private readonly Uri _completions = new(http.BaseAddress ?? throw new ArgumentException("the client needs a base address", nameof(http)), "chat/completions");
 
     public string Name { get; } = name;
 
     public async Task<UpstreamReply> CompleteAsync(ChatCall call, CancellationToken ct)
     {
         using var request = Request(call);
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        // Parsed from the connection as it arrives: buffering it first (ResponseContentRead) copies every answer once more.
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         await EnsureSuccessAsync(response, ct);
         JsonDocument body;
         try
@@ -74,7 +77,7 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
     {
         var content = new ReadOnlyMemoryContent(call.BodyForUpstream());
         content.Headers.ContentType = JsonContentType;
-        var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, _completions) { Content = content };
         if (apiKey is not null) request.Headers.Authorization = new("Bearer", apiKey);
         return request;
     }
