@@ -75,9 +75,7 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
 
     private HttpRequestMessage Request(ChatCall call)
     {
-        var content = new ReadOnlyMemoryContent(call.BodyForUpstream());
-        content.Headers.ContentType = JsonContentType;
-        var request = new HttpRequestMessage(HttpMethod.Post, _completions) { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, _completions) { Content = new PooledContent(call.BodyForUpstream(), JsonContentType) };
         if (apiKey is not null) request.Headers.Authorization = new("Bearer", apiKey);
         return request;
     }
