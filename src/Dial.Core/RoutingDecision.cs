@@ -18,7 +18,7 @@ public sealed record RoutingDecision(string Router, string Model, IReadOnlyList<
     public CandidateScore Chosen => Candidates.First(c => c.Model == Model);
 
     /// <summary>Candidates best first: the order a gateway falls back in.</summary>
-    /// <remarks>Sorted in place in a copy: asked on every routed request, where LINQ's ordering allocated several times as much.</remarks>
+    /// <remarks>A sorted copy: asked on every routed request, where LINQ's ordering made iterators, key arrays and a sort map each time.</remarks>
     public IReadOnlyList<CandidateScore> Ranked
     {
         get
