@@ -61,8 +61,10 @@ public sealed class RoutingCore(
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var value = await resilience.For(route.Upstream).ExecuteAsync(
-                    static (state, token) => new ValueTask<T>(state.call(state.route, token)), (call, route), ct);
+                // The pipeline's retry and breaker handle object outcomes: run with any other result type, Polly
+                // converts each outcome around each of them in two more asynchronous layers.
+                var value = (T)(await resilience.For(route.Upstream).ExecuteAsync(
+                    static async ValueTask<object?> (state, token) => await state.call(state.route, token), (call, route), ct))!;
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 metrics.UpstreamLatency(route.Upstream, route.Name, ms, ok: true);
                 return new Routed<T>(value, route, failures, ms);
