@@ -18,7 +18,16 @@ public sealed record RoutingDecision(string Router, string Model, IReadOnlyList<
     public CandidateScore Chosen => Candidates.First(c => c.Model == Model);
 
     /// <summary>Candidates best first: the order a gateway falls back in.</summary>
-    public IEnumerable<CandidateScore> Ranked => Candidates.OrderByDescending(c => c.Utility).ThenBy(c => c.Model, StringComparer.Ordinal);
+    /// <remarks>A sorted copy: asked on every routed request, where LINQ's ordering made iterators, key arrays and a sort map each time.</remarks>
+    public IReadOnlyList<CandidateScore> Ranked
+    {
+        get
+        {
+            var ranked = Candidates.ToArray();
+            Array.Sort(ranked, static (a, b) => b.Utility.CompareTo(a.Utility) is var byUtility and not 0 ? byUtility : string.CompareOrdinal(a.Model, b.Model));
+            return ranked;
+        }
+    }
 
     /// <summary>
     /// Builds a decision that picks the candidate of highest utility. Ties go to the smaller model name, not to

@@ -32,6 +32,14 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : InProcess
         Assert.Equal((10 * 10 + 5 * 30) / 1e6, dial["cost_usd"]!.GetValue<double>(), 12);
         Assert.Empty(dial["fallbacks"]!.AsArray());
         Assert.Equal(0.7, Factory.Router.LastPreference!.Value.Quality); // the default profile's trade-off
+        // The whole field, in order: a routed answer leaves none of its parts out (absent predictions are null).
+        Assert.Equal(["request_id", "model", "upstream", "router", "profile", "expected_quality", "expected_cost_usd", "cost_usd", "preference", "fallbacks"],
+            dial.AsObject().Select(p => p.Key));
+        Assert.Equal(("good-large", "fake", "ordered", "balanced"), (dial["model"]!.GetValue<string>(), dial["upstream"]!.GetValue<string>(),
+            dial["router"]!.GetValue<string>(), dial["profile"]!.GetValue<string>()));
+        Assert.Equal((0.7, 0.3, 0.0), (dial["preference"]!["quality"]!.GetValue<double>(), dial["preference"]!["cost"]!.GetValue<double>(),
+            dial["preference"]!["latency"]!.GetValue<double>()));
+        Assert.Equal(["model", "id", "object", "created", "choices", "usage", "dial"], body.AsObject().Select(p => p.Key)); // the upstream's fields kept, model renamed
     }
 
     [Fact]

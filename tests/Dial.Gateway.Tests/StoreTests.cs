@@ -38,6 +38,17 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task An_empty_prompt_is_stored_as_empty_text_and_absent_values_as_nulls()
+    {
+        var store = NewStore();
+        await store.MigrateAsync(CancellationToken.None);
+        var record = Request("req-" + Guid.NewGuid(), key: null) with { Prompt = "", Profile = null, Router = null, ExpectedQuality = null, ExpectedCostUsd = null };
+        await store.AppendRequestsAsync([record], CancellationToken.None);
+
+        Assert.Equal(record, await store.FindRequestAsync(record.Id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Feedback_is_kept_in_order_and_survives_reopening_the_store()
     {
         var id = "req-" + Guid.NewGuid();

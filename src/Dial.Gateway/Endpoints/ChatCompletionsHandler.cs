@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Dial.Gateway.Routing;
 using Dial.Gateway.Security;
 using Dial.Gateway.Storage;
@@ -29,7 +28,7 @@ public sealed class ChatCompletionsHandler(
     public async Task HandleAsync(HttpContext http)
     {
         var started = Stopwatch.GetTimestamp();
-        var requestId = "dialreq_" + Guid.NewGuid().ToString("N");
+        var requestId = $"dialreq_{Guid.NewGuid():N}";
         http.Response.Headers[RequestIdHeader] = requestId;
         http.Items[RequestIdHeader] = requestId; // the error handler clears headers and puts this one back
         var ct = http.RequestAborted;
@@ -62,17 +61,8 @@ public sealed class ChatCompletionsHandler(
         http.Response.ContentType = "application/json";
         await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, GatewayJson.Writer))
         {
-            // The upstream's fields go out as the raw bytes it sent; only the model's name and Dial's field are Dial's.
-            writer.WriteStartObject();
-            writer.WriteString("model"u8, routed.Route.Name);
-            foreach (var property in reply.Body.RootElement.EnumerateObject())
-            {
-                if (property.NameEquals("model"u8) || property.NameEquals("dial"u8)) continue;
-                writer.WritePropertyName(property.Name);
-                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(property.Value), skipInputValidation: true);
-            }
-            writer.WritePropertyName("dial"u8);
-            DialField(plan, routed, requestId, reply.CostUsd, reply.RecordedScore, reply.Replay).WriteTo(writer);
+            WriteUpstreamFields(writer, reply.Body.RootElement, routed.Route.Name);
+            WriteDial(writer, plan, routed, requestId, reply.CostUsd, reply.RecordedScore, reply.Replay);
             writer.WriteEndObject();
         }
         metrics.Overhead(timing.ElapsedMs - routed.UpstreamMs);
@@ -101,11 +91,27 @@ public sealed class ChatCompletionsHandler(
                 accounting.Observe(payload);
                 // Clients ignore unknown fields, so Dial's account rides in the stream itself: the routing on the
                 // first chunk, the cost on the usage chunk (the last, when the client asked for usage).
-                var data = first ? WithDial(payload, DialField(plan, routed, requestId, stream.RecordedCostUsd, stream.RecordedScore, stream.Replay))
-                    : accounting.LastHadUsage ? WithDial(payload, new JsonObject { ["request_id"] = requestId, ["cost_usd"] = Cost() })
-                    : payload;
+                if (first || accounting.LastHadUsage)
+                {
+                    await http.Response.WriteAsync("data: ", ct);
+                    using (var chunk = JsonDocument.Parse(payload))
+                    await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, GatewayJson.Writer))
+                    {
+                        WriteUpstreamFields(writer, chunk.RootElement, model: null);
+                        if (first) WriteDial(writer, plan, routed, requestId, stream.RecordedCostUsd, stream.RecordedScore, stream.Replay);
+                        else
+                        {
+                            writer.WriteStartObject("dial"u8);
+                            writer.WriteString("request_id"u8, requestId);
+                            writer.WriteNumber("cost_usd"u8, Cost());
+                            writer.WriteEndObject();
+                        }
+                        writer.WriteEndObject();
+                    }
+                    await http.Response.WriteAsync("\n\n", ct);
+                }
+                else await http.Response.WriteAsync($"data: {payload}\n\n", ct);
                 first = false;
-                await http.Response.WriteAsync($"data: {data}\n\n", ct);
                 await http.Response.Body.FlushAsync(ct);
             }
             if (accounting.SawError) status = 502;
@@ -123,12 +129,20 @@ public sealed class ChatCompletionsHandler(
         return new Served(routed.Route, Cost(), routed.UpstreamMs, status, routed.Failures.Count);
     }
 
-    /// <summary>An upstream chunk (already checked to be a JSON object) with Dial's field added.</summary>
-    private static string WithDial(string payload, JsonObject dial)
+    /// <summary>
+    /// Opens an upstream's JSON object and copies its fields as the raw bytes it sent, but for Dial's own field and,
+    /// when <paramref name="model"/> is given, the model's name, which becomes that. The caller adds Dial's field and closes it.
+    /// </summary>
+    private static void WriteUpstreamFields(Utf8JsonWriter writer, JsonElement upstream, string? model)
     {
-        var chunk = JsonNode.Parse(payload)!.AsObject();
-        chunk["dial"] = dial;
-        return chunk.ToJsonString(GatewayJson.Options);
+        writer.WriteStartObject();
+        if (model is not null) writer.WriteString("model"u8, model);
+        foreach (var property in upstream.EnumerateObject())
+        {
+            if ((model is not null && property.NameEquals("model"u8)) || property.NameEquals("dial"u8)) continue;
+            writer.WritePropertyName(property.Name);
+            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(property.Value), skipInputValidation: true);
+        }
     }
 
     private void WriteHeaders<T>(HttpContext http, RoutePlan plan, Routed<T> routed, Timing timing)
@@ -149,28 +163,53 @@ public sealed class ChatCompletionsHandler(
         if (score?.ExpectedCostUsd is { } c) headers["X-Dial-Expected-Cost-Usd"] = c.ToString("G6", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Dial's field: written field by field, as it is on every answer, with no JSON tree in between.</summary>
     /// <param name="cost">Null in a stream's first chunk when the cost is known only once the stream ends.</param>
-    private static JsonObject DialField<T>(RoutePlan plan, Routed<T> routed, string requestId, double? cost, double? recordedScore, ReplayMatch? replay)
+    private static void WriteDial<T>(Utf8JsonWriter writer, RoutePlan plan, Routed<T> routed, string requestId, double? cost, double? recordedScore, ReplayMatch? replay)
     {
         var score = plan.ScoreOf(routed.Route.Name);
-        var dial = new JsonObject
-        {
-            ["request_id"] = requestId,
-            ["model"] = routed.Route.Name,
-            ["upstream"] = routed.Route.Upstream,
-            ["router"] = plan.Decision?.Router,
-            ["profile"] = plan.Profile?.Name,
-            ["expected_quality"] = score?.ExpectedQuality,
-            ["expected_cost_usd"] = score?.ExpectedCostUsd,
-        };
-        if (cost is { } c) dial["cost_usd"] = c;
+        writer.WriteStartObject("dial"u8);
+        writer.WriteString("request_id"u8, requestId);
+        writer.WriteString("model"u8, routed.Route.Name);
+        writer.WriteString("upstream"u8, routed.Route.Upstream);
+        writer.WriteString("router"u8, plan.Decision?.Router);
+        writer.WriteString("profile"u8, plan.Profile?.Name);
+        WriteNumberOrNull(writer, "expected_quality"u8, score?.ExpectedQuality);
+        WriteNumberOrNull(writer, "expected_cost_usd"u8, score?.ExpectedCostUsd);
+        if (cost is { } c) writer.WriteNumber("cost_usd"u8, c);
         if (plan.Preference is { } p)
-            dial["preference"] = new JsonObject { ["quality"] = p.Quality, ["cost"] = p.Cost, ["latency"] = p.Latency };
-        if (recordedScore is { } s) dial["recorded_score"] = s;
-        if (replay is not null) dial["replay"] = new JsonObject { ["prompt_id"] = replay.PromptId, ["similarity"] = Math.Round(replay.Similarity, 4) };
-        dial["fallbacks"] = new JsonArray(routed.Failures
-            .Select(f => (JsonNode)new JsonObject { ["model"] = f.Model, ["reason"] = f.Reason }).ToArray());
-        return dial;
+        {
+            writer.WriteStartObject("preference"u8);
+            writer.WriteNumber("quality"u8, p.Quality);
+            writer.WriteNumber("cost"u8, p.Cost);
+            writer.WriteNumber("latency"u8, p.Latency);
+            writer.WriteEndObject();
+        }
+        if (recordedScore is { } s) writer.WriteNumber("recorded_score"u8, s);
+        if (replay is not null)
+        {
+            writer.WriteStartObject("replay"u8);
+            writer.WriteString("prompt_id"u8, replay.PromptId);
+            writer.WriteNumber("similarity"u8, Math.Round(replay.Similarity, 4));
+            writer.WriteEndObject();
+        }
+        writer.WriteStartArray("fallbacks"u8);
+        for (var i = 0; i < routed.Failures.Count; i++)
+        {
+            var f = routed.Failures[i];
+            writer.WriteStartObject();
+            writer.WriteString("model"u8, f.Model);
+            writer.WriteString("reason"u8, f.Reason);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double? value)
+    {
+        if (value is { } v) writer.WriteNumber(name, v);
+        else writer.WriteNull(name);
     }
 
     private static string Format(Preference p) =>

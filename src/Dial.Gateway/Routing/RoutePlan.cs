@@ -13,7 +13,14 @@ public sealed record RoutePlan(
     IReadOnlyList<ModelRoute> Attempts)
 {
     /// <summary>The router's view of a candidate, if it was routed.</summary>
-    public CandidateScore? ScoreOf(string model) => Decision?.Candidates.FirstOrDefault(c => c.Model == model);
+    public CandidateScore? ScoreOf(string model)
+    {
+        // A loop, not a LINQ lookup: asked several times per request, and a lambda capturing the name is garbage each time.
+        var candidates = Decision?.Candidates ?? [];
+        for (var i = 0; i < candidates.Count; i++)
+            if (candidates[i].Model == model) return candidates[i];
+        return null;
+    }
 }
 
 /// <summary>One candidate given up on, and why (never with an upstream key or URL).</summary>

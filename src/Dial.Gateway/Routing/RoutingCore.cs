@@ -38,7 +38,9 @@ public sealed class RoutingCore(
                     $"no routing profile '{requestedModel}'; routed names are {string.Join(", ", profiles.RoutedNames)}", "model");
             var effective = preference ?? profile.Preference;
             var decision = router.Route(new RoutingRequest(prompt, effective, profile.Candidates));
-            var attempts = decision.Ranked.Take(_maxCandidates).Select(c => models.Get(c.Model)).ToArray();
+            var ranked = decision.Ranked;
+            var attempts = new ModelRoute[Math.Min(_maxCandidates, ranked.Count)];
+            for (var i = 0; i < attempts.Length; i++) attempts[i] = models.Get(ranked[i].Model);
             return new RoutePlan(requestedModel, profile, effective, decision, attempts);
         }
         if (models.TryGet(requestedModel, out var route)) return new RoutePlan(requestedModel, null, null, null, [route]);
@@ -59,8 +61,10 @@ public sealed class RoutingCore(
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var value = await resilience.For(route.Upstream).ExecuteAsync(
-                    static (state, token) => new ValueTask<T>(state.call(state.route, token)), (call, route), ct);
+                // The pipeline's retry and breaker handle object outcomes: run with any other result type, Polly
+                // converts each outcome around each of them in two more asynchronous layers.
+                var value = (T)(await resilience.For(route.Upstream).ExecuteAsync(
+                    static async ValueTask<object?> (state, token) => await state.call(state.route, token), (call, route), ct))!;
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 metrics.UpstreamLatency(route.Upstream, route.Name, ms, ok: true);
                 return new Routed<T>(value, route, failures, ms);

@@ -1,9 +1,9 @@
+using System.Collections.Concurrent;
 using Dial.Gateway.Configuration;
 using Dial.Gateway.Upstreams;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Registry;
 using Polly.Retry;
 
 namespace Dial.Gateway.Routing;
@@ -15,12 +15,16 @@ namespace Dial.Gateway.Routing;
 /// </summary>
 public sealed class UpstreamResilience(IOptions<GatewayOptions> options, ILoggerFactory loggerFactory)
 {
-    private readonly ResiliencePipelineRegistry<string> _registry = new();
+    // Built once per upstream and never reloaded, so not from Polly's registry: its pipelines track every execution
+    // (for reloads and disposal), one more asynchronous layer per upstream call.
+    private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.Ordinal);
     private readonly ResilienceOptions _options = options.Value.Resilience;
 
-    public ResiliencePipeline For(string upstream) => _registry.GetOrAddPipeline(upstream, (builder, context) =>
+    public ResiliencePipeline For(string upstream) => _pipelines.GetOrAdd(upstream, Build);
+
+    private ResiliencePipeline Build(string upstream)
     {
-        builder.InstanceName = context.PipelineKey;
+        var builder = new ResiliencePipelineBuilder { Name = upstream, InstanceName = upstream }; // the tags the registry gave its telemetry
         if (_options.MaxRetries > 0)
             builder.AddRetry(new RetryStrategyOptions
             {
@@ -41,7 +45,8 @@ public sealed class UpstreamResilience(IOptions<GatewayOptions> options, ILogger
             })
             .AddTimeout(TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds))
             .ConfigureTelemetry(loggerFactory);
-    });
+        return builder.Build();
+    }
 
     /// <summary>Worth another try on the same upstream: network errors, timeouts, 408/429/5xx, and failures of an inner IChatClient.</summary>
     public static bool IsTransient(Exception e) => e switch

@@ -100,23 +100,12 @@ public abstract class AdoGatewayStore : IGatewayStore
         if (requests.Count == 0) return [];
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var columns = RequestColumns.Split(", ");
-        await using var insert = Command(connection, tx,
-            $"INSERT INTO dial_requests ({RequestColumns}) VALUES ({string.Join(", ", columns.Select(c => "@" + c))}) ON CONFLICT (id) DO NOTHING");
-        // One set of parameters for the whole batch, given each record's values in turn.
-        var p = columns.Select(c => Add(insert, c, null)).ToArray();
+        var stored = await InsertRequestsAsync(connection, tx, requests, ct);
         var added = new Dictionary<(string Key, DateTimeOffset Month), double>();
-        foreach (var r in requests)
+        for (var i = 0; i < requests.Count; i++)
         {
-            object?[] values =
-            [
-                r.Id, r.At.ToUnixTimeMilliseconds(), r.ClientKey, r.RequestedModel, r.Profile, r.Model, r.Upstream, r.Router,
-                r.Preference?.Quality, r.Preference?.Cost, r.Preference?.Latency, r.ExpectedQuality, r.ExpectedCostUsd, r.CostUsd,
-                r.UpstreamMs, r.Status, r.Fallbacks, r.Prompt,
-            ];
-            for (var i = 0; i < p.Length; i++) p[i].Value = values[i] ?? DBNull.Value;
             // A record already stored (same id) was counted when it was first stored.
-            if (await insert.ExecuteNonQueryAsync(ct) == 1 && r.ClientKey is { } key && r.CostUsd > 0)
+            if (stored[i] && requests[i] is { ClientKey: { } key, CostUsd: > 0 } r)
                 added[(key, MonthOf(r.At))] = added.GetValueOrDefault((key, MonthOf(r.At))) + r.CostUsd;
         }
         var spends = new List<KeySpend>(added.Count);
@@ -134,6 +123,34 @@ public abstract class AdoGatewayStore : IGatewayStore
         }
         await tx.CommitAsync(ct);
         return spends;
+    }
+
+    /// <summary>The request log's insert, one parameter per <see cref="RequestColumns"/> column in order; a stored id is left alone.</summary>
+    protected static readonly string InsertRequestSql =
+        $"INSERT INTO dial_requests ({RequestColumns}) VALUES ({string.Join(", ", RequestColumns.Split(", ").Select(c => "@" + c))}) ON CONFLICT (id) DO NOTHING";
+
+    /// <summary>A record's values in <see cref="RequestColumns"/> order (null for SQL NULL).</summary>
+    protected static object?[] ValuesOf(RequestRecord r) =>
+    [
+        r.Id, r.At.ToUnixTimeMilliseconds(), r.ClientKey, r.RequestedModel, r.Profile, r.Model, r.Upstream, r.Router,
+        r.Preference?.Quality, r.Preference?.Cost, r.Preference?.Latency, r.ExpectedQuality, r.ExpectedCostUsd, r.CostUsd,
+        r.UpstreamMs, r.Status, r.Fallbacks, r.Prompt,
+    ];
+
+    /// <summary>Inserts the records inside <paramref name="tx"/>; says of each whether it was stored now (false: its id already was).</summary>
+    protected virtual async Task<bool[]> InsertRequestsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<RequestRecord> requests, CancellationToken ct)
+    {
+        await using var insert = Command(connection, tx, InsertRequestSql);
+        // One set of parameters for the whole batch, given each record's values in turn.
+        var p = RequestColumns.Split(", ").Select(c => Add(insert, c, null)).ToArray();
+        var stored = new bool[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var values = ValuesOf(requests[i]);
+            for (var c = 0; c < p.Length; c++) p[c].Value = values[c] ?? DBNull.Value;
+            stored[i] = await insert.ExecuteNonQueryAsync(ct) == 1;
+        }
+        return stored;
     }
 
     public async Task<RequestRecord?> FindRequestAsync(string id, CancellationToken ct)

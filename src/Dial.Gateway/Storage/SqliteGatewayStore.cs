@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Dial.Gateway.Storage;
 
@@ -30,6 +31,40 @@ public sealed class SqliteGatewayStore : AdoGatewayStore
 
     protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) =>
         Task.CompletedTask; // SQLite's write lock, taken by the migration's first write, already serialises migrations
+
+    /// <remarks>
+    /// Bound through SQLite's own API on the same connection and transaction: Microsoft.Data.Sqlite looks every
+    /// parameter up by name and copies every string into a new UTF-8 array on every execution, about 4 KB of garbage
+    /// per logged request (the prompt above all), a seventh of what a routed request allocated.
+    /// </remarks>
+    protected override Task<bool[]> InsertRequestsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<RequestRecord> requests, CancellationToken ct)
+    {
+        var db = ((SqliteConnection)connection).Handle;
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, InsertRequestSql, out var insert), db);
+        using (insert)
+        {
+            var stored = new bool[requests.Count];
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var values = ValuesOf(requests[i]);
+                for (var c = 0; c < values.Length; c++) SqliteException.ThrowExceptionForRC(Bind(insert, c + 1, values[c]), db);
+                SqliteException.ThrowExceptionForRC(raw.sqlite3_step(insert), db);
+                stored[i] = raw.sqlite3_changes(db) == 1;
+                raw.sqlite3_reset(insert);
+            }
+            return Task.FromResult(stored);
+        }
+    }
+
+    private static int Bind(sqlite3_stmt statement, int index, object? value) => value switch
+    {
+        null => raw.sqlite3_bind_null(statement, index),
+        string s => raw.sqlite3_bind_text16(statement, index, s),
+        long l => raw.sqlite3_bind_int64(statement, index, l),
+        int i => raw.sqlite3_bind_int(statement, index, i),
+        double d => raw.sqlite3_bind_double(statement, index, d),
+        _ => throw new ArgumentException($"no SQLite binding for a {value.GetType().Name}", nameof(value)),
+    };
 
     private async Task<DbConnection> OpenAsync(string synchronous, CancellationToken ct)
     {

@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CommunityToolkit.HighPerformance.Buffers;
 using Dial.Gateway.Endpoints;
 using Dial.Gateway.Routing;
 
@@ -24,13 +24,16 @@ public sealed record ChatCall(ChatRequest Request, ModelRoute Route)
     /// <summary>The last user message: what routing and replay look at.</summary>
     public string PromptText => Request.Prompt;
 
-    /// <summary>The request as the upstream must see it (its own name for the model, no <c>dial</c> field), as UTF-8 JSON.</summary>
-    public ReadOnlyMemory<byte> BodyForUpstream()
+    /// <summary>
+    /// The request as the upstream must see it (its own name for the model, no <c>dial</c> field), as UTF-8 JSON in a
+    /// buffer rented from the shared pool: dispose it to give it back.
+    /// </summary>
+    public ArrayPoolBufferWriter<byte> BodyForUpstream()
     {
-        var buffer = new ArrayBufferWriter<byte>(JsonMarshal.GetRawUtf8Value(Request.Body).Length + 64);
+        var buffer = new ArrayPoolBufferWriter<byte>(JsonMarshal.GetRawUtf8Value(Request.Body).Length + 64);
         using (var writer = new Utf8JsonWriter(buffer, GatewayJson.Writer))
             Request.WriteForUpstream(writer, Route.UpstreamModel);
-        return buffer.WrittenMemory;
+        return buffer;
     }
 }
 

@@ -11,18 +11,25 @@ namespace Dial.Gateway.Upstreams;
 /// Any server that speaks OpenAI's chat completions API. Retries, breaker and timeout are applied around it
 /// by the routing core; this class only translates HTTP outcomes into <see cref="UpstreamException"/>s.
 /// </summary>
-/// <param name="http">The upstream's long-lived client (base address set, connections pooled and recycled).</param>
-public sealed class OpenAICompatibleUpstream(string name, HttpClient http, string? apiKey) : IChatUpstream
+/// <param name="baseUrl">The API's base, ending in a slash so that <c>chat/completions</c> resolves below it (…/v1/chat/completions).</param>
+/// <param name="http">
+/// The upstream's long-lived handler (connections pooled and recycled), called without an <see cref="HttpClient"/>:
+/// its base address, timeout and pending-request cancellation are not used here, and each cost a linked token
+/// source and one more asynchronous layer per call.
+/// </param>
+public sealed class OpenAICompatibleUpstream(string name, Uri baseUrl, HttpMessageInvoker http, string? apiKey) : IChatUpstream
 {
-    private const string Path = "chat/completions";
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
+
+    private readonly Uri _completions = new(baseUrl, "chat/completions");
 
     public string Name { get; } = name;
 
     public async Task<UpstreamReply> CompleteAsync(ChatCall call, CancellationToken ct)
     {
         using var request = Request(call);
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        // The handler returns at the headers; the answer is parsed from the connection as it arrives, never buffered and copied first.
+        using var response = await http.SendAsync(request, ct);
         await EnsureSuccessAsync(response, ct);
         JsonDocument body;
         try
@@ -48,7 +55,7 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
     public async Task<UpstreamStream> OpenStreamAsync(ChatCall call, CancellationToken ct)
     {
         var request = Request(call);
-        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        var response = await http.SendAsync(request, ct);
         try
         {
             await EnsureSuccessAsync(response, ct);
@@ -72,9 +79,7 @@ public sealed class OpenAICompatibleUpstream(string name, HttpClient http, strin
 
     private HttpRequestMessage Request(ChatCall call)
     {
-        var content = new ReadOnlyMemoryContent(call.BodyForUpstream());
-        content.Headers.ContentType = JsonContentType;
-        var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, _completions) { Content = new PooledContent(call.BodyForUpstream(), JsonContentType) };
         if (apiKey is not null) request.Headers.Authorization = new("Bearer", apiKey);
         return request;
     }

@@ -4,17 +4,17 @@ using Dial.Gateway.Routing;
 namespace Dial.Gateway.Upstreams;
 
 /// <summary>
-/// The configured upstreams by name, each built once at start-up. An HTTP upstream keeps one HttpClient over its
-/// own connection pool for the gateway's lifetime: keep-alive connections are reused across requests, and
-/// recycled every <see cref="ConnectionLifetime"/> so DNS changes are picked up (what IHttpClientFactory's
-/// handler rotation would do, without its per-call client and handler-chain lookups).
+/// The configured upstreams by name, each built once at start-up. An HTTP upstream keeps one handler over its own
+/// connection pool for the gateway's lifetime: keep-alive connections are reused across requests, and recycled every
+/// <see cref="ConnectionLifetime"/> so DNS changes are picked up (what IHttpClientFactory's handler rotation would do,
+/// without its per-call client and handler-chain lookups).
 /// </summary>
 public sealed class UpstreamClients : IDisposable
 {
     private static readonly TimeSpan ConnectionLifetime = TimeSpan.FromMinutes(2);
 
     private readonly Dictionary<string, IChatUpstream> _byName = new(StringComparer.Ordinal);
-    private readonly List<HttpClient> _clients = [];
+    private readonly List<HttpMessageInvoker> _handlers = [];
 
     public UpstreamClients(GatewayOptions options, Func<RoutingData> data, Func<string, string?> environment)
     {
@@ -23,7 +23,7 @@ public sealed class UpstreamClients : IDisposable
             IChatUpstream upstream = u.Kind switch
             {
                 UpstreamKind.Replay => new ReplayUpstream(u.Name, data()),
-                _ => new OpenAICompatibleUpstream(u.Name, HttpClientFor(u), ApiKey(u, environment)),
+                _ => new OpenAICompatibleUpstream(u.Name, BaseUrl(u), HandlerFor(), ApiKey(u, environment)),
             };
             if (!_byName.TryAdd(u.Name, upstream)) throw new InvalidOperationException($"configuration Dial:Upstreams: two upstreams named '{u.Name}'");
         }
@@ -31,18 +31,20 @@ public sealed class UpstreamClients : IDisposable
 
     public IChatUpstream this[string name] => _byName[name];
 
-    private HttpClient HttpClientFor(UpstreamOptions u)
+    private HttpMessageInvoker HandlerFor()
+    {
+        // No timeout here: the resilience pipeline owns timeouts.
+        var handler = new HttpMessageInvoker(new SocketsHttpHandler { PooledConnectionLifetime = ConnectionLifetime });
+        _handlers.Add(handler);
+        return handler;
+    }
+
+    private static Uri BaseUrl(UpstreamOptions u)
     {
         if (!Uri.TryCreate(u.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
             throw new InvalidOperationException($"configuration Dial:Upstreams:{u.Name}: BaseUrl must be an absolute http(s) URL, got '{u.BaseUrl}'");
-        var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = ConnectionLifetime })
-        {
-            // A trailing slash makes "chat/completions" resolve below the version path (…/v1/chat/completions).
-            BaseAddress = new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/"),
-            Timeout = Timeout.InfiniteTimeSpan, // the resilience pipeline owns timeouts
-        };
-        _clients.Add(client);
-        return client;
+        // A trailing slash makes "chat/completions" resolve below the version path (…/v1/chat/completions).
+        return new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/");
     }
 
     private static string? ApiKey(UpstreamOptions u, Func<string, string?> environment)
@@ -54,6 +56,6 @@ public sealed class UpstreamClients : IDisposable
 
     public void Dispose()
     {
-        foreach (var client in _clients) client.Dispose();
+        foreach (var handler in _handlers) handler.Dispose();
     }
 }
