@@ -65,7 +65,9 @@ public sealed class IrtModel
         }
         var (shift, scale) = identities.Standardise();
         network.ShiftAndScaleIdentitySpace(shift, scale);
-        return new IrtModel(items, new IdentityTable(IdentitiesOf(identities, train, data)), curve);
+        var fitted = IdentitiesOf(identities, train, data);
+        var population = PopulationPrior.Of(fitted.Select(i => i.Mean).ToArray());
+        return new IrtModel(new PromptItemModel(encoder, network, population), new IdentityTable(fitted), curve);
     }
 
     /// <summary>P(model answers the prompt well), averaged over the model's identity posterior.</summary>

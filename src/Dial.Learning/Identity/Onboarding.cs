@@ -25,11 +25,13 @@ public static class Onboarding
         if (budget < 1 || budget > questions.Count)
             throw new ArgumentOutOfRangeException(nameof(budget), budget, $"quiz budget for '{oracle.Model}' must be between 1 and the {questions.Count} questions available");
         var random = new Random(seed);
-        var candidates = questions.Select(items.ItemOf).ToArray();
+        var population = items.Population;
+        // Questions are chosen and answers fitted in the population's coordinates φ, where the prior is N(0, I).
+        var candidates = questions.Select(q => population.ToLatent(items.ItemOf(q))).ToArray();
         var asked = new bool[candidates.Length];
         var answers = new List<QuizAnswer>(budget);
         var graded = new List<(Item, double)>(budget);
-        var posterior = LaplacePosterior.Prior(items.Dimension);
+        var posterior = LaplacePosterior.Prior(population.Dimension);
         for (var n = 0; n < budget; n++)
         {
             var next = selector.Next(candidates, asked, posterior, random);
@@ -38,14 +40,21 @@ public static class Onboarding
             if (!(score >= 0 && score <= 1)) throw new ArgumentException($"quiz oracle for '{oracle.Model}' graded a question {score}; grades must be in [0, 1]");
             answers.Add(new QuizAnswer(questions[next], score));
             graded.Add((candidates[next], score));
-            posterior = LaplacePosterior.Fit(graded, items.Dimension, posterior.Mean);
+            posterior = LaplacePosterior.Fit(graded, population.Dimension, posterior.Mean);
         }
-        return new OnboardingResult(FitIdentity(oracle.Model, graded, posterior, random), answers);
+        return new OnboardingResult(population.FromLatent(FitIdentity(oracle.Model, graded, posterior, random)), answers);
+    }
+
+    /// <summary>The identity from every given answer at once (no quiz), under the item model's population prior.</summary>
+    public static ModelIdentity FitAll(PromptItemModel items, string model, IEnumerable<(Prompt Question, double Score)> answers, Random random)
+    {
+        var graded = answers.Select(x => (items.Population.ToLatent(items.ItemOf(x.Question)), x.Score)).ToArray();
+        return items.Population.FromLatent(FitIdentity(model, graded, LaplacePosterior.Fit(graded, items.Population.Dimension), random));
     }
 
     /// <summary>
-    /// Fits q(θ) = N(μ, diag σ²) to graded answers on frozen items by maximising the ELBO, starting from the
-    /// Laplace posterior (mean and marginal standard deviations) so a few hundred Adam steps suffice.
+    /// Fits q(θ) = N(μ, diag σ²) to graded answers on frozen items under the prior N(0, I) by maximising the ELBO,
+    /// starting from the Laplace posterior (mean and marginal standard deviations) so a few hundred Adam steps suffice.
     /// </summary>
     public static ModelIdentity FitIdentity(string model, IReadOnlyList<(Item Item, double Score)> answers, LaplacePosterior start, Random random)
     {

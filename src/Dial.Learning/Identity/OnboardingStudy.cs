@@ -47,12 +47,8 @@ public static class OnboardingStudy
             if (budget < 1 || budget > oracle.Questions.Count)
                 throw new ArgumentOutOfRangeException(nameof(budgets), budget, $"quiz budget for '{oracle.Model}' must be between 1 and the {oracle.Questions.Count} questions available");
 
-        var full = oracles.Select(o =>
-        {
-            var answers = o.Questions.Select(q => (irt.Items.ItemOf(q), o.Ask(q))).ToArray();
-            return Onboarding.FitIdentity(o.Model, answers, LaplacePosterior.Fit(answers, irt.Dimension), new Random(irtOptions.Seed));
-        }).ToArray();
-        var prior = held.Select(m => new ModelIdentity(m, new float[irt.Dimension], Enumerable.Repeat(1f, irt.Dimension).ToArray(), 0)).ToArray();
+        var full = oracles.Select(o => Onboarding.FitAll(irt.Items, o.Model, o.Questions.Select(q => (q, o.Ask(q))), new Random(irtOptions.Seed))).ToArray();
+        var prior = held.Select(irt.Items.Population.Unquizzed).ToArray();
 
         var rows = new List<OnboardingStudyRow> { Row("prior", 0, [prior], 0) };
         foreach (var budget in budgets)

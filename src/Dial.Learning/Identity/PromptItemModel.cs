@@ -5,17 +5,23 @@ namespace Dial.Learning.Identity;
 
 /// <summary>
 /// The fitted prompt side of the identity model: the encoder and the item network, frozen together. It is
-/// what onboarding needs to turn quiz answers into an identity, so it is saved as one file.
+/// what onboarding needs to turn quiz answers into an identity, so it is saved as one file, with the
+/// population prior a new model is onboarded under.
 /// </summary>
-public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network)
+/// <param name="population">Default: the standard normal over the network's identity space.</param>
+public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network, PopulationPrior? population = null)
 {
-    private const string Magic = "DIAL-IRT-ITEMS-1";
+    private const string Magic = "DIAL-IRT-ITEMS-2";
 
     public IPromptEncoder Encoder { get; } = encoder.Dimension == network.Inputs
         ? encoder
         : throw new ArgumentException($"encoder gives {encoder.Dimension} features, the item network expects {network.Inputs}");
 
     public ItemNetwork Network { get; } = network;
+
+    public PopulationPrior Population { get; } = population is null ? PopulationPrior.Standard(network.Dimension)
+        : population.Mean.Length == network.Dimension ? population
+        : throw new ArgumentException($"population prior is over {population.Mean.Length} dimensions, the item network's identities have {network.Dimension}");
 
     public int Dimension => Network.Dimension;
 
@@ -33,6 +39,7 @@ public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network)
         w.Write(Network.Hidden);
         w.Write(Network.Dimension);
         ParameterFile.Write(w, Network.Parameters);
+        Population.Write(w);
     }
 
     public static PromptItemModel Load(string path)
@@ -48,7 +55,7 @@ public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network)
                 throw new InvalidDataException($"{path}: invalid item network shape (hidden {hidden}, dimension {dimension})");
             var network = new ItemNetwork(encoder.Dimension, hidden, dimension, new Random(0));
             ParameterFile.Read(r, network.Parameters, path);
-            return new PromptItemModel(encoder, network);
+            return new PromptItemModel(encoder, network, PopulationPrior.Read(r, dimension, path));
         }
         catch (EndOfStreamException)
         {

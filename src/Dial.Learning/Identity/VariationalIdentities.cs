@@ -74,7 +74,8 @@ internal sealed class VariationalIdentities
     /// Moves the identities so that their means have zero mean and unit spread per dimension across models, and
     /// returns the shift and scale for <see cref="ItemNetwork.ShiftAndScaleIdentitySpace"/>. The likelihood only
     /// fixes θ·a(x), so the fit may settle at any scale (weight decay on the network pushes θ to grow); after
-    /// this, the N(0, I) prior a new model is onboarded under describes the population of known models.
+    /// this, identities reach the policy on a fixed scale. The prior a new model is onboarded under also needs the
+    /// population's correlations, which this leaves in: <see cref="PopulationPrior"/>.
     /// </summary>
     public (float[] Shift, float[] Scale) Standardise()
     {

@@ -111,6 +111,8 @@ public sealed class IrtModelTests
             var prompt = new Prompt("Write a haiku about routers.");
             Assert.Equal(irt.Items.ItemOf(prompt).A, loaded.ItemOf(prompt).A);
             Assert.Equal(irt.Items.ItemOf(prompt).B, loaded.ItemOf(prompt).B);
+            Assert.Equal(irt.Items.Population.Mean, loaded.Population.Mean);
+            Assert.Equal(irt.Items.Population.Factor, loaded.Population.Factor);
             File.WriteAllText(path, "not a model");
             Assert.Throws<InvalidDataException>(() => PromptItemModel.Load(path));
         }

@@ -16,12 +16,13 @@ internal sealed class LookupEncoder(IReadOnlyDictionary<string, float[]> feature
 
 /// <summary>
 /// A routing table generated from a known item-response model: prompt features x ~ N(0, I) (times a per-prompt
-/// strength), true items a(x) = A x, b(x) = w·x, identities θ_k ~ N(0, I), and outcomes drawn as
+/// strength), true items a(x) = A x, b(x) = w·x, identities θ_k ~ N(0, I) unless given, and outcomes drawn as
 /// Bernoulli(σ(θ_k·a(x) − b(x))). The true items are also available as an exact <see cref="PromptItemModel"/>.
 /// </summary>
 internal sealed class SyntheticIrtWorld
 {
-    public SyntheticIrtWorld(int prompts, int models, int dimension, int features, int seed, double testFraction = 0.2, Func<int, double>? promptStrength = null)
+    public SyntheticIrtWorld(int prompts, int models, int dimension, int features, int seed, double testFraction = 0.2, Func<int, double>? promptStrength = null,
+        float[][]? identities = null)
     {
         var random = new Random(seed);
         Dimension = dimension;
@@ -29,7 +30,7 @@ internal sealed class SyntheticIrtWorld
         var scale = 1 / MathF.Sqrt(features);
         A = Matrix(dimension, features, random).Select(r => r.Select(v => v * scale).ToArray()).ToArray();
         W = Matrix(1, features, random)[0].Select(v => v * scale).ToArray();
-        Theta = Matrix(models, dimension, random);
+        Theta = identities ?? Matrix(models, dimension, random);
         var byText = new Dictionary<string, float[]>();
         var lines = new StringBuilder();
         Truth = new double[prompts, models];
@@ -76,7 +77,7 @@ internal sealed class SyntheticIrtWorld
     }
 
     /// <summary>The true items as an item network: ReLU(x) and ReLU(−x) in the hidden layer recombine into exactly A x and w·x.</summary>
-    public PromptItemModel TrueItems()
+    public PromptItemModel TrueItems(PopulationPrior? population = null)
     {
         var f = Encoder.Dimension;
         var network = new ItemNetwork(f, 2 * f, Dimension, new Random(0));
@@ -99,7 +100,7 @@ internal sealed class SyntheticIrtWorld
                 outW.Row(j)[f + i] = -row[i];
             }
         }
-        return new PromptItemModel(Encoder, network);
+        return new PromptItemModel(Encoder, network, population);
     }
 
     private static float[][] Matrix(int rows, int cols, Random random) =>

@@ -46,12 +46,12 @@ public sealed record IdentityPolicy(PromptItemModel Items, DialPolicy Policy)
     }
 
     /// <summary>
-    /// The policy with each of <paramref name="models"/> described by the population's mean identity (the zero
-    /// vector of the standardised identity space): it knows only their prices. The reference an onboarding quiz
+    /// The policy with each of <paramref name="models"/> described by the identity a model gets before any quiz (the
+    /// population prior's mean and spread): it knows only their prices. The reference an onboarding quiz
     /// has to beat.
     /// </summary>
     public DialPolicy PriceOnly(RoutingTable cards, IReadOnlyList<string> models) =>
-        WithIdentities(cards, models, models.Select(m => new ModelIdentity(m, new float[Items.Dimension], Enumerable.Repeat(1f, Items.Dimension).ToArray(), 0)));
+        WithIdentities(cards, models, models.Select(Items.Population.Unquizzed));
 
     private DialPolicy WithIdentities(RoutingTable cards, IReadOnlyList<string> models, IEnumerable<ModelIdentity> identities)
     {
