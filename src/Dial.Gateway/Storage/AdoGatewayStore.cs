@@ -12,6 +12,8 @@ public abstract class AdoGatewayStore : IGatewayStore
         "id, created_ms, client_key, requested_model, profile, model, upstream, router, pref_quality, pref_cost, pref_latency, " +
         "expected_quality, expected_cost_usd, cost_usd, upstream_ms, status, fallbacks, prompt";
 
+    private static readonly string[] RequestColumnNames = RequestColumns.Split(", ");
+
     /// <summary>Schema versions in order; a version once released is never edited, only followed by another.</summary>
     protected IReadOnlyList<string> Migrations =>
     [
@@ -127,7 +129,7 @@ public abstract class AdoGatewayStore : IGatewayStore
 
     /// <summary>The request log's insert, one parameter per <see cref="RequestColumns"/> column in order; a stored id is left alone.</summary>
     protected static readonly string InsertRequestSql =
-        $"INSERT INTO dial_requests ({RequestColumns}) VALUES ({string.Join(", ", RequestColumns.Split(", ").Select(c => "@" + c))}) ON CONFLICT (id) DO NOTHING";
+        $"INSERT INTO dial_requests ({RequestColumns}) VALUES ({string.Join(", ", RequestColumnNames.Select(c => "@" + c))}) ON CONFLICT (id) DO NOTHING";
 
     /// <summary>A record's values in <see cref="RequestColumns"/> order (null for SQL NULL).</summary>
     protected static object?[] ValuesOf(RequestRecord r) =>
@@ -142,7 +144,7 @@ public abstract class AdoGatewayStore : IGatewayStore
     {
         await using var insert = Command(connection, tx, InsertRequestSql);
         // One set of parameters for the whole batch, given each record's values in turn.
-        var p = RequestColumns.Split(", ").Select(c => Add(insert, c, null)).ToArray();
+        var p = RequestColumnNames.Select(c => Add(insert, c, null)).ToArray();
         var stored = new bool[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
@@ -165,7 +167,7 @@ public abstract class AdoGatewayStore : IGatewayStore
     public async Task<IReadOnlyList<LoggedFeedback>> FeedbackAfterAsync(long afterSequence, int max, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        var columns = string.Join(", ", RequestColumns.Split(", ").Select(c => "r." + c));
+        var columns = string.Join(", ", RequestColumnNames.Select(c => "r." + c));
         await using var select = Command(connection, null,
             $"SELECT f.id, f.request_id, f.score, f.comment, f.client_key, f.created_ms, {columns} FROM dial_feedback f " +
             "JOIN dial_requests r ON r.id = f.request_id WHERE f.id > @after ORDER BY f.id LIMIT @max");
