@@ -27,7 +27,7 @@ public static class Onboarding
         var random = new Random(seed);
         var population = items.Population;
         // Questions are chosen and answers fitted in the population's coordinates φ, where the prior is N(0, I).
-        var candidates = questions.Select(q => population.ToLatent(items.ItemOf(q))).ToArray();
+        var candidates = questions.Select(items.LatentItemOf).ToArray();
         var asked = new bool[candidates.Length];
         var answers = new List<QuizAnswer>(budget);
         var graded = new List<(Item, double)>(budget);
@@ -48,7 +48,7 @@ public static class Onboarding
     /// <summary>The identity from every given answer at once (no quiz), under the item model's population prior.</summary>
     public static ModelIdentity FitAll(PromptItemModel items, string model, IEnumerable<(Prompt Question, double Score)> answers, Random random)
     {
-        var graded = answers.Select(x => (items.Population.ToLatent(items.ItemOf(x.Question)), x.Score)).ToArray();
+        var graded = answers.Select(x => (items.LatentItemOf(x.Question), x.Score)).ToArray();
         return items.Population.FromLatent(FitIdentity(model, graded, LaplacePosterior.Fit(graded, items.Population.Dimension), random));
     }
 

@@ -27,6 +27,9 @@ public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network,
 
     public Item ItemOf(Prompt prompt) => ItemOfFeatures(prompt.Features(Encoder));
 
+    /// <summary>The prompt's item in the population prior's coordinates φ, where onboarding chooses and fits.</summary>
+    public Item LatentItemOf(Prompt prompt) => Population.ToLatent(ItemOf(prompt));
+
     public Item ItemOfFeatures(ReadOnlySpan<float> features) => Network.Forward(features, new float[Network.Hidden]);
 
     public void Save(string path)
