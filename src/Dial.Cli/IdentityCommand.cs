@@ -35,7 +35,7 @@ internal static class IdentityCommand
             var dimension = parse.GetValue(dim);
             if (dimension is { } d) options = options with { Dimension = d };
             options.Validate();
-            Fit(table, parse.GetValue(output)!, options, dimension is null ? IdentityModelSelection.DefaultDimensions : [dimension.Value], Console.Out);
+            Fit(table, parse.GetValue(output)!, options, dimension is null ? IdentityModelSelection.DefaultDimensions : [dimension.Value], parse.InvocationConfiguration.Output);
             return 0;
         });
         return fit;

@@ -13,7 +13,8 @@ namespace Dial.Cli;
 /// <summary>
 /// <c>dial study leave-models-out</c>: routing models held out of training after onboarding them by quiz.
 /// <c>dial study ablations</c>: full Dial against variants without one of its parts.
-/// Both train on the train split and report the test split, so their figures can be reproduced.
+/// Both train on the train split and report the test split (or, with <c>--validation</c>, a slice of train), so
+/// their figures can be reproduced.
 /// </summary>
 internal static class StudyCommand
 {
@@ -23,7 +24,7 @@ internal static class StudyCommand
 
     private sealed record CommonOptions(
         Option<string> Data, Option<string?> Models, Option<int[]> Seeds, Option<int> Epochs, Option<int[]> IrtDimensions,
-        Option<int> IrtEpochs, Option<int> CostWeights, Option<int> Bootstrap, Option<bool> Json)
+        Option<int> IrtEpochs, Option<int> CostWeights, Option<int> Bootstrap, Option<bool> Json, Option<double> Validation)
     {
         public static CommonOptions Create() => new(
             new Option<string>("--data") { Description = "Routing table with train and test splits", Required = true },
@@ -34,9 +35,17 @@ internal static class StudyCommand
             new Option<int>("--irt-epochs") { Description = "Most identity-model epochs tried on the validation slice", DefaultValueFactory = _ => new IrtFitOptions().Epochs },
             new Option<int>("--cost-weights") { Description = "Cost weights per sweep", DefaultValueFactory = _ => 100 },
             new Option<int>("--bootstrap") { Description = "Bootstrap resamples per confidence interval", DefaultValueFactory = _ => 200 },
-            new Option<bool>("--json") { Description = "Print one JSON document on stdout instead of the table" });
+            new Option<bool>("--json") { Description = "Print one JSON document on stdout instead of the table" },
+            new Option<double>("--validation") { Description = "Measure on this random fraction of the train split instead of the test split (for choosing settings)", DefaultValueFactory = _ => 0 });
 
-        public IEnumerable<Option> All => [Data, Models, Seeds, Epochs, IrtDimensions, IrtEpochs, CostWeights, Bootstrap, Json];
+        public IEnumerable<Option> All => [Data, Models, Seeds, Epochs, IrtDimensions, IrtEpochs, CostWeights, Bootstrap, Json, Validation];
+
+        /// <summary>The routing table, or with <c>--validation</c> its train split with a slice of it as the test split.</summary>
+        public RoutingTable Table(ParseResult parse)
+        {
+            var table = RoutingTableReader.Read(parse.GetValue(Data)!, parse.GetValue(Models));
+            return parse.GetValue(Validation) is > 0 and var fraction ? ValidationSplit.Of(table, fraction, seed: 0) : table;
+        }
 
         public StudySettings Settings(ParseResult parse)
         {
@@ -55,15 +64,12 @@ internal static class StudyCommand
         var holdOut = new Option<string[]?>("--holdout") { Description = "Models to hold out, comma-separated (default: strongest, weakest, cheapest, most expensive on train)", CustomParser = r => ParseNames(r.Tokens) };
         var budgets = new Option<int[]>("--budgets") { Description = "Onboarding quiz sizes (comma-separated)", DefaultValueFactory = _ => [10, 20, 50], CustomParser = r => ParseList(r.Tokens) };
         var quizCopies = new Option<int>("--quiz-identities") { Description = "Quiz identities per model, budget (10, 20, 50) and selector that policy training draws descriptions from (0: only the fitted identity)", DefaultValueFactory = _ => IdentityPolicy.DefaultQuizCopies };
-        var validation = new Option<double>("--validation") { Description = "Measure on this random fraction of the train split instead of the test split (for choosing settings)", DefaultValueFactory = _ => 0 };
         var selector = new Option<string>("--selector") { Description = $"Adaptive quiz selector compared with random: {string.Join(", ", QuizSelectors.All.Select(s => s.Name))}", DefaultValueFactory = _ => QuizSelectors.Default.Name };
-        var command = new Command("leave-models-out", "Hold models out of training, onboard them by quiz, route the test split over every model") { holdOut, budgets, quizCopies, validation, selector };
+        var command = new Command("leave-models-out", "Hold models out of training, onboard them by quiz, route the test split over every model") { holdOut, budgets, quizCopies, selector };
         foreach (var o in common.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
-            var table = RoutingTableReader.Read(parse.GetValue(common.Data)!, parse.GetValue(common.Models));
-            if (parse.GetValue(validation) is > 0 and var fraction) table = ValidationSplit.Of(table, fraction, seed: 0);
-            var result = LeaveModelsOutStudy.Run(table, parse.GetValue(holdOut), parse.GetValue(budgets)!, parse.GetValue(common.Seeds)!,
+            var result = LeaveModelsOutStudy.Run(common.Table(parse), parse.GetValue(holdOut), parse.GetValue(budgets)!, parse.GetValue(common.Seeds)!,
                 common.Settings(parse), parse.InvocationConfiguration.Error, parse.GetValue(quizCopies), QuizSelectors.Parse(parse.GetValue(selector)!));
             var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(common.Json)) o.WriteLine(JsonSerializer.Serialize(result, Json));
@@ -88,8 +94,7 @@ internal static class StudyCommand
         foreach (var o in common.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
-            var table = RoutingTableReader.Read(parse.GetValue(common.Data)!, parse.GetValue(common.Models));
-            var result = AblationStudy.Run(table, parse.GetValue(common.Seeds)!, parse.GetValue(tradeOffs), common.Settings(parse), parse.InvocationConfiguration.Error);
+            var result = AblationStudy.Run(common.Table(parse), parse.GetValue(common.Seeds)!, parse.GetValue(tradeOffs), common.Settings(parse), parse.InvocationConfiguration.Error);
             var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(common.Json)) o.WriteLine(JsonSerializer.Serialize(result, Json));
             else

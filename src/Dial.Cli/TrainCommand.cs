@@ -20,7 +20,7 @@ internal static class TrainCommand
         feedback.AcceptOnlyFromAmong("bandit", "full");
         var seed = new Option<int>("--seed") { Description = "Seeds every random choice; the same seed gives the same policy", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int?>("--epochs") { Description = $"Passes over the training prompts (default {PolicyOptions.For(Feedback.Bandit).Epochs}, {PolicyOptions.For(Feedback.Full).Epochs} with --feedback full)" };
-        var identities = new Option<string?>("--identities") { Description = "Identity table (JSON) to describe models by, instead of learned embeddings" };
+        var identities = new Option<string?>("--identities") { Description = $"Identity table (JSON) to describe models by, instead of learned embeddings; the {IdentityCommand.ItemsFile} beside it (from 'dial identity fit') gives q̂ the identity model's own prediction to start from" };
         var models = new Option<string?>("--models") { Description = "Model cards file (default: NAME.models.json beside the table)" };
         var command = new Command("train", "Train the preference-conditioned routing policy") { data, output, feedback, seed, epochs, identities, models };
         command.SetAction(parse =>
@@ -31,7 +31,15 @@ internal static class TrainCommand
             var kind = parse.GetValue(feedback) == "full" ? Feedback.Full : Feedback.Bandit;
             var options = PolicyOptions.For(kind);
             if (parse.GetValue(epochs) is { } e) options = options with { Epochs = e, WarmStartEpochs = Math.Min(options.WarmStartEpochs, e) };
-            if (parse.GetValue(identities) is { } idPath) options = options with { Identities = IdentityTable.Load(idPath) };
+            string? itemsPath = null;
+            if (parse.GetValue(identities) is { } idPath)
+            {
+                options = options with { Identities = IdentityTable.Load(idPath) };
+                itemsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(idPath))!, IdentityCommand.ItemsFile);
+                // Without the item model the policy still routes on identities; it only loses the prior (docs/identity.md).
+                if (File.Exists(itemsPath)) options = options with { Items = PromptItemModel.Load(itemsPath) };
+                else itemsPath = null;
+            }
             var trainer = new DialPolicyTrainer(kind, options);
 
             var clock = Stopwatch.StartNew();
@@ -45,6 +53,10 @@ internal static class TrainCommand
                 $"trained {policy.Name} on {train.PromptCount} prompts x {train.ModelCount} models, {options.Epochs} epochs, {policy.Members.Count} policies, seed {context.Seed}, in {seconds:F1} s"));
             parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"reward scale: one cost unit = ${context.Scale.CostUsd:G4} per call, one latency unit = {context.Scale.LatencyMs:G4} ms"));
+            if (options.Identities is not null)
+                parse.InvocationConfiguration.Output.WriteLine(itemsPath is null
+                    ? $"models described by identities; no {IdentityCommand.ItemsFile} beside them, so q̂ learns from the identities alone"
+                    : $"models described by identities; q̂ starts from the identity model in {itemsPath}");
             parse.InvocationConfiguration.Output.WriteLine($"saved to {path}");
             return 0;
         });

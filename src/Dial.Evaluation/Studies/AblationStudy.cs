@@ -44,7 +44,7 @@ public static class AblationStudy
         var weights = FixedTradeOff.Weights(fixedTradeOffs);
         var policy = settings.Policy;
 
-        DialPolicy WithIdentities(TrainingContext c, PolicyOptions options) => IdentityPolicy.Train(c, irt, Feedback.Bandit, options).Policy;
+        DialEnsemble WithIdentities(TrainingContext c, PolicyOptions options) => IdentityPolicy.Train(c, irt, Feedback.Bandit, options).Policy;
         // The policy fits its own features unless told to use the context's encoder; the encoder rows must swap what it reads.
         var contextEncoder = policy with { FeatureDimension = null };
         IRouterTrainer[] trainers =

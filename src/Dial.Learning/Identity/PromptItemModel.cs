@@ -34,9 +34,21 @@ public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network,
 
     public void Save(string path)
     {
+        using var w = new BinaryWriter(File.Create(path));
+        Write(w);
+    }
+
+    public static PromptItemModel Load(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        return Read(r, path);
+    }
+
+    /// <summary>Writes the model at the writer's position, so it may be embedded in a larger file (a policy's).</summary>
+    public void Write(BinaryWriter w)
+    {
         if (Encoder is not HashedTfidfEncoder tfidf)
             throw new ArgumentException($"only item models over the hashed TF-IDF encoder can be saved, this one uses {Encoder.GetType().Name}");
-        using var w = new BinaryWriter(File.Create(path));
         w.Write(Magic);
         tfidf.Write(w);
         w.Write(Network.Hidden);
@@ -45,9 +57,9 @@ public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network,
         Population.Write(w);
     }
 
-    public static PromptItemModel Load(string path)
+    /// <summary>Reads a model written by <see cref="Write"/>; <paramref name="path"/> names the source in errors.</summary>
+    public static PromptItemModel Read(BinaryReader r, string path)
     {
-        using var r = new BinaryReader(File.OpenRead(path));
         try
         {
             if (r.ReadString() != Magic) throw new InvalidDataException($"{path}: not a Dial identity item model (expected header '{Magic}')");

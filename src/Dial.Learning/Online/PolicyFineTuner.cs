@@ -118,6 +118,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
             throw new ArgumentOutOfRangeException(nameof(outcome), outcome.CostUsd, $"outcome of '{model}': cost must be a finite non-negative number of USD");
         var features = request.Prompt.Features(_copies[0].Encoder);
         var logLength = DialPolicy.LogLength(request.Prompt.Text);
+        var item = _copies[0].Items?.ItemOf(request.Prompt);
         ReadOnlySpan<float> score = [(float)outcome.Score];
         ReadOnlySpan<float> cost = [(float)_copies[0].Scale.NormalizeCost(outcome.CostUsd)];
         lock (_writeLock)
@@ -131,6 +132,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
                 var pass = _passes[m];
                 pass.Reset(1, request.Preference);
                 member.Describer.Describe(card, pass.Descriptor(0));
+                pass.SetItemLogit(0, item);
                 pass.Latency[0] = DialPolicy.NormalizedLatency(card, standby.Scale);
                 _projection.AsSpan(m * pass.Projection.Length, pass.Projection.Length).CopyTo(pass.Projection);
                 pass.LogLength = logLength;
@@ -234,11 +236,11 @@ public sealed class PolicyFineTuner : IOnlineLearner
     }
 
     private static DialEnsemble Copy(DialEnsemble policy) =>
-        new(policy.Name, policy.Members.Select(m => new DialPolicy(m.Name, m.Encoder, m.Scale, Copy(m.Network), m.Describer, m.Models)).ToArray());
+        new(policy.Name, policy.Members.Select(m => new DialPolicy(m.Name, m.Encoder, m.Scale, Copy(m.Network), m.Describer, m.Models, m.Items)).ToArray());
 
     private static PolicyNetwork Copy(PolicyNetwork source)
     {
-        var copy = new PolicyNetwork(source.Features, source.Descriptor, source.Hidden, source.Beta, new Random(0));
+        var copy = new PolicyNetwork(source.Features, source.Descriptor, source.Hidden, source.Beta, new Random(0), source.HasItemPrior);
         var from = source.Parameters;
         var to = copy.Parameters;
         for (var i = 0; i < from.Count; i++) from[i].Value.CopyTo(to[i].Value, 0);

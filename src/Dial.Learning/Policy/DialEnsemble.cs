@@ -51,6 +51,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
             if (m.Scale != first.Scale) throw new ArgumentException("ensemble members must share one reward scale");
             if (!m.Models.SequenceEqual(first.Models)) throw new ArgumentException("ensemble members must know the same model cards, in the same order");
             if (m.Network.Hidden != first.Network.Hidden) throw new ArgumentException("ensemble members must have the same hidden size");
+            if (!ReferenceEquals(m.Items, first.Items)) throw new ArgumentException("ensemble members must share one item model, or all have none");
         }
         Name = name;
         Members = members;
@@ -68,6 +69,9 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
     public IPromptEncoder Encoder => Members[0].Encoder;
 
     public RewardScale Scale => Members[0].Scale;
+
+    /// <summary>The members' shared item model (<see cref="DialPolicy.Items"/>), or null.</summary>
+    public Identity.PromptItemModel? Items => Members[0].Items;
 
     /// <summary>The cards of the models the ensemble was trained on.</summary>
     public IReadOnlyList<ModelCard> Models => Members[0].Models;
@@ -106,6 +110,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         }
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         Project(features, scratch.Projection, scratch);
+        var item = Items?.ItemOf(prompt);
         var predictions = new CandidatePredictions(candidates);
         var costInput = scratch.CostInput;
         costInput[^1] = DialPolicy.LogLength(prompt.Text);
@@ -117,6 +122,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
             {
                 var network = Members[i].Network;
                 var logit = network.QualityLogit(scratch.Projection.AsSpan(i * Hidden, Hidden), terms.Term(i), scratch.Hidden);
+                if (item is not null) logit += network.ItemTerm(PolicyPass.ItemLogitOf(item, terms.Descriptor(i)));
                 quality += (float)Neural.Activation.Sigmoid(logit);
                 terms.Descriptor(i).CopyTo(costInput);
                 cost += MathF.Exp(network.LogCost(costInput));

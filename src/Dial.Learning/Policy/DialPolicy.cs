@@ -1,3 +1,5 @@
+using Dial.Learning.Identity;
+
 namespace Dial.Learning.Policy;
 
 /// <summary>
@@ -5,13 +7,14 @@ namespace Dial.Learning.Policy;
 /// deterministic: it picks the candidate of highest predicted utility (the argmax of the policy) and reports
 /// every candidate's predicted quality, predicted cost and policy probability. Save and load it as one file
 /// with <see cref="PolicyFile"/>; the file holds the encoder, the reward scale, the model cards, the
-/// descriptors and the network, so a loaded policy decides exactly as the trained one did.
+/// descriptors, the network and the item model, so a loaded policy decides exactly as the trained one did.
 /// </summary>
 public sealed class DialPolicy : IRouter
 {
     private readonly Dictionary<string, ModelCard> _cards;
 
-    public DialPolicy(string name, IPromptEncoder encoder, RewardScale scale, PolicyNetwork network, CandidateDescriber describer, IReadOnlyList<ModelCard> models)
+    /// <param name="items">The identity model whose logit q̂ starts from (<see cref="PolicyNetwork.HasItemPrior"/>); only with identities.</param>
+    public DialPolicy(string name, IPromptEncoder encoder, RewardScale scale, PolicyNetwork network, CandidateDescriber describer, IReadOnlyList<ModelCard> models, PromptItemModel? items = null)
     {
         if (encoder.Dimension != network.Features)
             throw new ArgumentException($"encoder dimension {encoder.Dimension} does not match the policy's {network.Features} input features");
@@ -19,12 +22,17 @@ public sealed class DialPolicy : IRouter
             throw new ArgumentException($"descriptor dimension {describer.Dimension} does not match the policy's {network.Descriptor}");
         if (!models.Select(m => m.Name).SequenceEqual(describer.Models, StringComparer.Ordinal))
             throw new ArgumentException("the model cards must list the describer's models, in its order");
+        if (network.HasItemPrior != items is not null)
+            throw new ArgumentException(network.HasItemPrior ? "the policy's network uses an item model, and none was given" : "an item model was given to a policy whose network has no item term");
+        if (items is not null && (describer.Trainable || items.Dimension != describer.VectorDimension))
+            throw new ArgumentException($"an item model of {items.Dimension} dimensions needs identity descriptors of the same length (the describer has {(describer.Trainable ? "learned embeddings" : $"identities of {describer.VectorDimension}")})");
         Name = name;
         Encoder = encoder;
         Scale = scale;
         Network = network;
         Describer = describer;
         Models = models;
+        Items = items;
         _cards = models.ToDictionary(m => m.Name, StringComparer.Ordinal);
     }
 
@@ -42,6 +50,9 @@ public sealed class DialPolicy : IRouter
     /// <summary>The cards of the models the policy was trained on.</summary>
     public IReadOnlyList<ModelCard> Models { get; }
 
+    /// <summary>The identity model behind the policy's item prior, or null.</summary>
+    public PromptItemModel? Items { get; }
+
     /// <summary>The card the policy was trained with, for a model named on the command line.</summary>
     public ModelCard Card(string model) =>
         _cards.TryGetValue(model, out var card)
@@ -52,13 +63,13 @@ public sealed class DialPolicy : IRouter
     /// The same policy, also able to route the given models by their identity vectors (see
     /// <see cref="CandidateDescriber.WithIdentities"/>). Cards of models the policy already knows are replaced.
     /// </summary>
-    public DialPolicy WithModels(IReadOnlyList<ModelCard> cards, Identity.IdentityTable identities)
+    public DialPolicy WithModels(IReadOnlyList<ModelCard> cards, IdentityTable identities)
     {
         var describer = Describer.WithIdentities(identities, cards.Select(c => c.Name));
         var names = cards.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var byName = Models.Where(m => !names.Contains(m.Name)).Concat(cards).ToDictionary(m => m.Name, StringComparer.Ordinal);
         var models = describer.Models.Select(m => byName[m]).ToArray();
-        return new DialPolicy(Name, Encoder, Scale, Network, describer, models);
+        return new DialPolicy(Name, Encoder, Scale, Network, describer, models, Items);
     }
 
     public RoutingDecision Route(RoutingRequest request)
@@ -77,9 +88,11 @@ public sealed class DialPolicy : IRouter
     public void Score(PolicyPass pass, Prompt prompt, Preference preference, IReadOnlyList<ModelCard> candidates)
     {
         pass.Reset(candidates.Count, preference);
+        var item = Items?.ItemOf(prompt);
         for (var k = 0; k < candidates.Count; k++)
         {
             Describer.Describe(candidates[k], pass.Descriptor(k));
+            pass.SetItemLogit(k, item);
             pass.Latency[k] = NormalizedLatency(candidates[k], Scale);
         }
         Network.Forward(pass, prompt.Features(Encoder), LogLength(prompt.Text));

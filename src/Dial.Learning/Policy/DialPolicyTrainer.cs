@@ -69,7 +69,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
             _ => CandidateDescriber.Learned(names, _options.EmbeddingDimension, random),
         };
         var encoder = PolicyEncoder(context);
-        var network = new PolicyNetwork(encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random);
+        var network = new PolicyNetwork(encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random, itemPrior: _options.Items is not null);
         var baseline = new RewardBaseline(_options.Hidden, BaselineHidden, random);
         IEnumerable<Parameter> trained = [.. network.Parameters, .. baseline.Parameters];
         if (describer.Trainable) trained = trained.Append(describer.Vectors);
@@ -79,10 +79,12 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
         if (prompts.Length == 0) throw new ArgumentException($"{table.Source}: the training table has no recorded outcomes to learn from");
         var features = new float[table.PromptCount][];
         var logLength = new float[table.PromptCount];
+        var items = new Identity.Item?[table.PromptCount];
         foreach (var p in prompts)
         {
             features[p] = encoder.Encode(table.Prompts[p].Text);
             logLength[p] = DialPolicy.LogLength(table.Prompts[p].Text);
+            if (_options.Items is { } itemModel) items[p] = itemModel.ItemOfFeatures(itemModel.Encoder.Encode(table.Prompts[p].Text));
         }
         var latency = models.Select(m => DialPolicy.NormalizedLatency(m, scale)).ToArray();
         var latencyMs = models.Select(m => m.MedianLatencyMs ?? scale.LatencyMs).ToArray();
@@ -108,6 +110,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
                 for (var k = 0; k < count; k++)
                 {
                     describer.Describe(models[subset[k]], pass.Descriptor(k));
+                    pass.SetItemLogit(k, items[p]);
                     pass.Latency[k] = latency[subset[k]];
                 }
                 network.Forward(pass, features[p], logLength[p]);
@@ -150,7 +153,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
             }
         }
         if (episodes % _options.BatchSize != 0) adam.Step(1f / (episodes % _options.BatchSize));
-        return new DialPolicy(Name, encoder, scale, network, describer.ForRouting(), models);
+        return new DialPolicy(Name, encoder, scale, network, describer.ForRouting(), models, _options.Items);
     }
 
     /// <summary>

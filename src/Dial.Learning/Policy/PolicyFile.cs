@@ -1,4 +1,5 @@
 using Dial.Features;
+using Dial.Learning.Identity;
 using Dial.Learning.Neural;
 
 namespace Dial.Learning.Policy;
@@ -6,14 +7,16 @@ namespace Dial.Learning.Policy;
 /// <summary>
 /// Saves a <see cref="DialEnsemble"/> (what <see cref="DialPolicyTrainer.Train"/> returns and <c>dial eval</c>
 /// measures) as one binary file: header, router name, the shared prompt encoder, reward scale, network sizes,
-/// the model cards, the member count, then each member's parameters by name and shape (network and per-model
-/// vectors). A file of the single-policy format <c>DIAL-POLICY-1</c> loads as an ensemble of one. Loading checks
+/// the item model when the policy has one, the model cards, the member count, then each member's parameters by
+/// name and shape (network and per-model vectors). Files of the formats before the item model
+/// (<c>DIAL-POLICY-2</c>, and the single-policy <c>DIAL-POLICY-1</c>, which loads as an ensemble of one) still load. Loading checks
 /// each part, so a wrong, damaged or truncated file is reported with its path rather than producing a router
 /// that decides differently.
 /// </summary>
 public static class PolicyFile
 {
-    private const string Magic = "DIAL-POLICY-2";
+    private const string Magic = "DIAL-POLICY-3";
+    private const string NoItemModelMagic = "DIAL-POLICY-2";
     private const string SinglePolicyMagic = "DIAL-POLICY-1";
     private const string EndMarker = "END";
 
@@ -44,6 +47,8 @@ public static class PolicyFile
         w.Write(first.Network.Hidden);
         w.Write(first.Describer.VectorDimension);
         w.Write(first.Describer.Trainable);
+        w.Write(ensemble.Items is not null);
+        ensemble.Items?.Write(w);
         w.Write(ensemble.Models.Count);
         foreach (var card in ensemble.Models) WriteCard(w, card);
         w.Write(ensemble.Members.Count);
@@ -65,7 +70,8 @@ public static class PolicyFile
             {
                 magic = "";
             }
-            if (magic != Magic && magic != SinglePolicyMagic) throw new InvalidDataException($"{path}: not a Dial policy file (expected header '{Magic}' or '{SinglePolicyMagic}')");
+            if (magic is not (Magic or NoItemModelMagic or SinglePolicyMagic))
+                throw new InvalidDataException($"{path}: not a Dial policy file (expected header '{Magic}', '{NoItemModelMagic}' or '{SinglePolicyMagic}')");
             var name = r.ReadString();
             var encoder = HashedTfidfEncoder.Read(r, path);
             var scale = new RewardScale(r.ReadDouble(), r.ReadDouble());
@@ -73,6 +79,7 @@ public static class PolicyFile
             var hidden = ReadSize(r, path, "hidden size", 1 << 16);
             var vectorDimension = ReadSize(r, path, "descriptor vector length", 1 << 16);
             var trainable = r.ReadBoolean();
+            var items = magic == Magic && r.ReadBoolean() ? PromptItemModel.Read(r, path) : null;
             var count = ReadSize(r, path, "model count", 1 << 16);
             var cards = new ModelCard[count];
             for (var i = 0; i < count; i++) cards[i] = ReadCard(r, path);
@@ -81,10 +88,10 @@ public static class PolicyFile
             var members = new DialPolicy[size];
             for (var m = 0; m < size; m++)
             {
-                var network = new PolicyNetwork(features, CandidateDescriber.PriceFeatures + vectorDimension, hidden, 1f, new Random(0));
+                var network = new PolicyNetwork(features, CandidateDescriber.PriceFeatures + vectorDimension, hidden, 1f, new Random(0), itemPrior: items is not null);
                 var vectors = new Parameter(trainable ? "describer.embedding" : "describer.identity", count, vectorDimension);
                 ParameterFile.Read(r, [.. network.Parameters, vectors], path);
-                members[m] = new DialPolicy(name, encoder, scale, network, CandidateDescriber.Restore(names, vectors, trainable), cards);
+                members[m] = new DialPolicy(name, encoder, scale, network, CandidateDescriber.Restore(names, vectors, trainable), cards, items);
             }
             if (r.ReadString() != EndMarker) throw new InvalidDataException($"{path}: policy file does not end where expected");
             return new DialEnsemble(name, members);

@@ -7,10 +7,13 @@ namespace Dial.Learning.Policy;
 /// <summary>
 /// The shared scorer behind the policy. For prompt features x, prompt length ℓ and a candidate descriptor d:
 /// <code>
-///   q̂(x, d) = σ(v · ReLU(W_x x + W_d d + b) + c)        predicted quality in [0, 1]
+///   q̂(x, d) = σ(v · ReLU(W_x x + W_d d + b) + c + γ z)  predicted quality in [0, 1]
 ///   ĉ(ℓ, d) = exp(a · [d; ℓ] + a₀)                      predicted cost, in the reward scale's cost units
 ///   logit   = β · (w_q q̂ − w_c ĉ − w_l l̂)               l̂ the card's latency in the scale's units
 /// </code>
+/// z is the identity model's own logit θ·a(x) − b(x) for the candidate's identity θ, when the policy has an item
+/// model (<see cref="HasItemPrior"/>; otherwise the term is absent). It is linear in θ, so a model beyond the
+/// identities the policy was trained on gets a prediction beyond theirs too, which the ReLU layer alone cannot give.
 /// The prompt is projected once (W_x x) and shared by all candidates, so a decision costs one H×F product plus a
 /// few small ones per candidate. Neither q̂ nor ĉ sees the preference, so the argmax is a linear scalarisation of
 /// fixed predictions and the chosen predicted cost can only fall as the cost weight rises; and no candidate's
@@ -20,7 +23,7 @@ namespace Dial.Learning.Policy;
 /// </summary>
 public sealed class PolicyNetwork
 {
-    public PolicyNetwork(int features, int descriptor, int hidden, float initialBeta, Random random)
+    public PolicyNetwork(int features, int descriptor, int hidden, float initialBeta, Random random, bool itemPrior = false)
     {
         if (features <= 0 || descriptor <= 0 || hidden <= 0) throw new ArgumentOutOfRangeException(nameof(hidden), "network sizes must be positive");
         if (!(initialBeta > 0)) throw new ArgumentOutOfRangeException(nameof(initialBeta), initialBeta, "inverse temperature must be positive");
@@ -30,6 +33,12 @@ public sealed class PolicyNetwork
         Cost = new Dense("policy.cost", descriptor + 1, 1, random);
         LogBeta = new Parameter("policy.log_beta", 1, 1);
         LogBeta.Value[0] = MathF.Log(initialBeta);
+        if (itemPrior)
+        {
+            // Starts by trusting the identity model fully; training learns how much of it to keep.
+            ItemWeight = new Parameter("policy.item_weight", 1, 1);
+            ItemWeight.Value[0] = 1;
+        }
     }
 
     public Dense Prompt { get; }
@@ -42,6 +51,11 @@ public sealed class PolicyNetwork
 
     public Parameter LogBeta { get; }
 
+    /// <summary>γ, the weight of the identity model's logit in q̂'s; null when the policy has no item model.</summary>
+    public Parameter? ItemWeight { get; }
+
+    public bool HasItemPrior => ItemWeight is not null;
+
     public int Features => Prompt.Inputs;
 
     public int Hidden => Prompt.Outputs;
@@ -50,7 +64,11 @@ public sealed class PolicyNetwork
 
     public float Beta => MathF.Exp(LogBeta.Value[0]);
 
-    public IReadOnlyList<Parameter> Parameters => [.. Prompt.Parameters, CandidateWeight, .. Quality.Parameters, .. Cost.Parameters, LogBeta];
+    /// <summary>W_x first (the online learner's <see cref="PolicyStep"/> relies on it), γ last when present.</summary>
+    public IReadOnlyList<Parameter> Parameters =>
+        ItemWeight is null
+            ? [.. Prompt.Parameters, CandidateWeight, .. Quality.Parameters, .. Cost.Parameters, LogBeta]
+            : [.. Prompt.Parameters, CandidateWeight, .. Quality.Parameters, .. Cost.Parameters, LogBeta, ItemWeight];
 
     /// <summary>Scores every candidate of <paramref name="pass"/> (descriptors, latencies and preference already set).</summary>
     public void Forward(PolicyPass pass, ReadOnlySpan<float> features, float logLength)
@@ -72,7 +90,7 @@ public sealed class PolicyNetwork
         {
             var h = pass.Hidden(k);
             CandidateTerm(pass.Descriptor(k), h);
-            pass.QualityLogit[k] = QualityLogit(pass.Projection, h, h);
+            pass.QualityLogit[k] = QualityLogit(pass.Projection, h, h) + ItemTerm(pass.ItemLogit[k]);
             pass.Quality[k] = (float)Activation.Sigmoid(pass.QualityLogit[k]);
             pass.LogCost[k] = LogCost(pass.CostInput(k));
             pass.Cost[k] = MathF.Exp(pass.LogCost[k]);
@@ -103,6 +121,9 @@ public sealed class PolicyNetwork
         Quality.Forward(hidden, output);
         return output[0];
     }
+
+    /// <summary>γ z, the identity model's share of q̂'s logit; 0 for a policy without an item model.</summary>
+    internal float ItemTerm(float itemLogit) => ItemWeight is null ? 0 : ItemWeight.Value[0] * itemLogit;
 
     /// <summary>log ĉ from [descriptor; log length].</summary>
     internal float LogCost(ReadOnlySpan<float> costInput)
@@ -170,6 +191,8 @@ public sealed class PolicyNetwork
             dOutput[0] = dUtility * pass.QualityWeight * q * (1 - q) + qualityLogitGradient[k];
             if (dOutput[0] != 0)
             {
+                // z depends on the identity, which is fixed: only γ learns from it.
+                if (ItemWeight is not null) ItemWeight.Gradient[0] += dOutput[0] * pass.ItemLogit[k];
                 var h = pass.Hidden(k);
                 Quality.Backward(h, dOutput, dHidden);
                 Activation.ReluBackward(h, dHidden);

@@ -69,6 +69,12 @@ public sealed record PolicyOptions
     /// <summary>Alternative identities per model (quiz-sized refits) that training descriptions draw from; routing uses <see cref="Identities"/>.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<ModelIdentity>>? IdentityVariants { get; init; }
 
+    /// <summary>
+    /// The identity model whose own prediction θ·a(x) − b(x) q̂'s logit starts from (<see cref="PolicyNetwork"/>);
+    /// needs <see cref="Identities"/> of its dimension. Null: q̂ learns from the descriptors alone.
+    /// </summary>
+    public PromptItemModel? Items { get; init; }
+
     public void Validate()
     {
         if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be positive");
@@ -78,6 +84,8 @@ public sealed record PolicyOptions
         if (Hidden <= 0 || EmbeddingDimension <= 0 || BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(Hidden), "hidden size, embedding dimension and batch size must be positive");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
         if (IdentityVariants is not null && Identities is null) throw new ArgumentException("identity variants need the identities they vary (PolicyOptions.Identities)");
+        if (Items is not null && Identities?.Dimension != Items.Dimension)
+            throw new ArgumentException($"an item prior needs identities of its {Items.Dimension} dimensions (PolicyOptions.Identities)");
         if (!(KeepProbability is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(KeepProbability), KeepProbability, "keep probability must be in (0, 1]");
     }
 }

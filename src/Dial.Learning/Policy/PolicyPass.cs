@@ -27,6 +27,7 @@ public sealed class PolicyPass
         _hiddens = new float[maxCandidates * hidden];
         _costInputs = new float[maxCandidates * (descriptor + 1)];
         Latency = new float[maxCandidates];
+        ItemLogit = new float[maxCandidates];
         QualityLogit = new float[maxCandidates];
         Quality = new float[maxCandidates];
         LogCost = new float[maxCandidates];
@@ -61,6 +62,12 @@ public sealed class PolicyPass
     /// <summary>Normalised latency of each candidate (an input, like the descriptors).</summary>
     public float[] Latency { get; }
 
+    /// <summary>
+    /// The identity model's logit θ·a(x) − b(x) of each candidate (an input; see <see cref="PolicyNetwork.HasItemPrior"/>),
+    /// set by <see cref="SetItemLogit"/> after the candidate's descriptor.
+    /// </summary>
+    public float[] ItemLogit { get; }
+
     public float[] QualityLogit { get; }
 
     public float[] Quality { get; }
@@ -88,6 +95,12 @@ public sealed class PolicyPass
     }
 
     public Span<float> Descriptor(int k) => _descriptors.AsSpan(k * _descriptor, _descriptor);
+
+    /// <summary>Candidate k's identity-model logit under <paramref name="item"/>, from the identity in its descriptor; 0 without an item.</summary>
+    public void SetItemLogit(int k, Identity.Item? item) => ItemLogit[k] = item is null ? 0 : ItemLogitOf(item, Descriptor(k));
+
+    /// <summary>θ·a(x) − b(x) for the identity θ held in a candidate descriptor after its prices.</summary>
+    public static float ItemLogitOf(Identity.Item item, ReadOnlySpan<float> descriptor) => (float)item.Logit(descriptor[CandidateDescriber.PriceFeatures..]);
 
     public Span<float> DescriptorGradient(int k) => _descriptorGradients.AsSpan(k * _descriptor, _descriptor);
 

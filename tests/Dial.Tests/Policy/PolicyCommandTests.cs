@@ -12,7 +12,7 @@ public sealed class PolicyCommandTests : IDisposable
     private static (int Code, string Output) Run(params string[] args)
     {
         var output = new StringWriter();
-        var root = new RootCommand { TrainCommand.Create(), RouteCommand.Create() };
+        var root = new RootCommand { TrainCommand.Create(), RouteCommand.Create(), IdentityCommand.Create() };
         var code = CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = TextWriter.Null, EnableDefaultExceptionHandler = false }));
         return (code, output.ToString());
     }
@@ -58,6 +58,33 @@ public sealed class PolicyCommandTests : IDisposable
         finally
         {
             File.Delete(identities);
+        }
+    }
+
+    [Fact]
+    public void APolicyTrainedOnFittedIdentitiesCarriesTheirItemModel()
+    {
+        var dir = Directory.CreateTempSubdirectory("dial-train-identities-").FullName;
+        try
+        {
+            var data = BundledData.PathOf("routerbench.jsonl.gz");
+            Assert.Equal(0, Run("identity", "fit", "--data", data, "--out", dir, "--dim", "2", "--epochs", "2").Code);
+            var (code, output) = Run("train", "--data", data, "--out", _path, "--epochs", "1", "--identities", Path.Combine(dir, IdentityCommand.IdentitiesFile));
+            Assert.Equal(0, code);
+            Assert.Contains("q̂ starts from the identity model in", output);
+            var policy = Dial.Learning.Policy.PolicyFile.Load(_path);
+            Assert.NotNull(policy.Items);
+            Assert.All(policy.Members, m => Assert.True(m.Network.HasItemPrior));
+
+            File.Delete(Path.Combine(dir, IdentityCommand.ItemsFile));
+            (code, output) = Run("train", "--data", data, "--out", _path, "--epochs", "1", "--identities", Path.Combine(dir, IdentityCommand.IdentitiesFile));
+            Assert.Equal(0, code);
+            Assert.Contains("q̂ learns from the identities alone", output);
+            Assert.Null(Dial.Learning.Policy.PolicyFile.Load(_path).Items);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 }

@@ -37,20 +37,26 @@ public sealed class PolicyFileTests(TrainedPolicyFixture fixture) : IClassFixtur
         AssertSameDecisions(ensemble, loaded);
     }
 
-    [Fact]
-    public void ASinglePolicyFileOfTheFirstFormatLoadsAsAnEnsembleOfOne()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(1)]
+    public void APolicyFileOfAnEarlierFormatLoads(int format)
     {
         var single = new DialEnsemble(fixture.Policy.Name, [fixture.Policy]);
         PolicyFile.Save(single, _path);
-        // The first format is the second without the member count (just before the parameter count) and with header 1.
-        var bytes = File.ReadAllBytes(_path);
-        var name = Encoding.UTF8.GetBytes(fixture.Policy.Network.Parameters[0].Name);
-        var at = bytes.AsSpan().IndexOf([(byte)name.Length, .. name]);
-        var memberCount = at - 4 - 4;
-        Assert.Equal(1, BitConverter.ToInt32(bytes, memberCount));
-        var header = Encoding.ASCII.GetBytes("DIAL-POLICY-1");
-        var old = bytes[..memberCount].Concat(bytes[(memberCount + 4)..]).ToArray();
-        header.CopyTo(old, 1);
+        // Format 2 is the third without the item-model flag (the byte before the model count, which precedes the
+        // first card's name); format 1 is the second without the member count (just before the parameter count).
+        var bytes = File.ReadAllBytes(_path).ToList();
+        var parameter = Encoding.UTF8.GetBytes(fixture.Policy.Network.Parameters[0].Name);
+        var memberCount = bytes.ToArray().AsSpan().IndexOf([(byte)parameter.Length, .. parameter]) - 4 - 4;
+        Assert.Equal(1, BitConverter.ToInt32(bytes.ToArray(), memberCount));
+        if (format == 1) bytes.RemoveRange(memberCount, 4);
+        var card = Encoding.UTF8.GetBytes(fixture.Models[0].Name);
+        var itemFlag = bytes.ToArray().AsSpan().IndexOf([(byte)card.Length, .. card]) - 4 - 1;
+        Assert.Equal(0, bytes[itemFlag]);
+        bytes.RemoveAt(itemFlag);
+        var old = bytes.ToArray();
+        Encoding.ASCII.GetBytes($"DIAL-POLICY-{format}").CopyTo(old, 1);
         File.WriteAllBytes(_path, old);
 
         var loaded = PolicyFile.Load(_path);

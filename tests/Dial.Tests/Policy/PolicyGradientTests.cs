@@ -24,14 +24,19 @@ public sealed class PolicyGradientTests
     private static readonly float[] Rewards = [0.2f, -0.1f, 0.05f, 0.3f];
     private static readonly Preference Preference = new(0.6, 0.3, 0.1);
 
+    /// <summary>The identity model's logits, an input of a policy with an item prior.</summary>
+    private static readonly float[] ItemLogits = [1.2f, -0.5f, 0.3f, 2.0f];
+
     private sealed class Setup
     {
-        public Setup(float[]? features = null)
+        public Setup(float[]? features = null, bool itemPrior = false)
         {
             Input = features ?? X;
             var random = new Random(11);
             Describer = CandidateDescriber.Learned(Cards.Select(c => c.Name).ToArray(), 3, random);
-            Network = new PolicyNetwork(Features, Describer.Dimension, 6, 4f, random);
+            Network = new PolicyNetwork(Features, Describer.Dimension, 6, 4f, random, itemPrior);
+            // Away from its initial 1, so a gradient that ignored γ's value would show.
+            if (itemPrior) Network.ItemWeight!.Value[0] = 0.6f;
             // A non-zero cost bias keeps predicted costs away from the clamp and in a realistic range.
             Network.Cost.Bias.Value[0] = -2f;
             Pass = new PolicyPass(Network, Candidates);
@@ -56,6 +61,7 @@ public sealed class PolicyGradientTests
             for (var k = 0; k < Candidates; k++)
             {
                 Describer.Describe(Cards[k], Pass.Descriptor(k));
+                Pass.ItemLogit[k] = ItemLogits[k];
                 Pass.Latency[k] = k * 0.25f;
             }
             Network.Forward(Pass, Input, 0.7f);
@@ -86,6 +92,26 @@ public sealed class PolicyGradientTests
     {
         var s = new Setup();
         s.Check(backward => s.Objective.Bandit(s.Network, s.Pass, X, action: 2, advantage: 0.35f, Scores[2], CostUnits[2], backward));
+    }
+
+    [Fact]
+    public void ItemPriorGradientsMatchFiniteDifferences()
+    {
+        var s = new Setup(itemPrior: true);
+        s.Check(backward => s.Objective.Bandit(s.Network, s.Pass, X, action: 3, advantage: 0.35f, Scores[3], CostUnits[3], backward));
+        Assert.NotEqual(0f, s.Network.ItemWeight!.Gradient[0]);
+        s.Check(backward => s.Objective.Full(s.Network, s.Pass, X, Rewards, Scores, CostUnits, backward));
+    }
+
+    [Fact]
+    public void TheItemPriorAddsItsWeightedLogitToEachQualityLogit()
+    {
+        var with = new Setup(itemPrior: true);
+        var without = new Setup();
+        with.Forward();
+        without.Forward();
+        for (var k = 0; k < Candidates; k++)
+            Assert.Equal(without.Pass.QualityLogit[k] + 0.6f * ItemLogits[k], with.Pass.QualityLogit[k], 5);
     }
 
     [Fact]

@@ -45,11 +45,61 @@ public sealed class OnboardedRoutingTests
     }
 
     [Fact]
+    public void AnIdentityPolicyStartsFromItsItemModelAndKeepsItThroughAnEnsembleAFileAndOnboarding()
+    {
+        var context = WithoutScholar();
+        var irt = IrtModel.Fit(context.Train, context.Encoder, TinyIrt);
+        var ensemble = IdentityPolicy.Train(context, irt, Feedback.Bandit, TinyPolicy with { EnsembleSize = 2 }).Policy;
+        Assert.Same(irt.Items, ensemble.Items);
+        var policy = ensemble.Members[0];
+        Assert.True(policy.Network.HasItemPrior);
+        Assert.NotEqual(1f, policy.Network.ItemWeight!.Value[0]);
+
+        var scholar = Table.Where(Split.Train).Models.Single(m => m.Name == "scholar");
+        var onboarded = new IdentityTable([Onboarding.Run(irt.Items, new RecordedQuizOracle(Table.Where(Split.Train), "scholar"), 8, QuizSelectors.Default, seed: 1).Identity]);
+        var path = Path.Combine(Path.GetTempPath(), $"dial-item-policy-{Guid.NewGuid():N}.dial");
+        try
+        {
+            PolicyFile.Save(ensemble, path);
+            var loaded = PolicyFile.Load(path);
+            Assert.NotNull(loaded.Items);
+            Assert.Equal(policy.Network.ItemWeight.Value, loaded.Members[0].Network.ItemWeight!.Value);
+            var single = policy.WithModels([scholar], onboarded);
+            var ofOne = new DialEnsemble(policy.Name, [single]);
+            var (before, after) = (ensemble.WithModels([scholar], onboarded), loaded.WithModels([scholar], onboarded));
+            foreach (var text in Table.Where(Split.Test).Prompts.Take(30).Select(p => p.Text))
+            {
+                RoutingRequest Request() => new(new Prompt(text), Preference.FromCostWeight(0.1), Table.Models);
+                // The same q̂ bit for bit: the ensemble adds γ z as the policy does, and the reloaded item model gives the same z.
+                Assert.Equal(single.Route(Request()).Candidates.Select(c => c.ExpectedQuality), ofOne.Route(Request()).Candidates.Select(c => c.ExpectedQuality));
+                var (a, b) = (before.Route(Request()), after.Route(Request()));
+                Assert.Equal(a.Model, b.Model);
+                Assert.Equal(a.Candidates, b.Candidates);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void AnItemModelNeedsIdentitiesOfItsDimension()
+    {
+        var context = WithoutScholar();
+        var irt = IrtModel.Fit(context.Train, context.Encoder, TinyIrt);
+        Assert.Contains("Identities", Assert.Throws<ArgumentException>((TinyPolicy with { Items = irt.Items }).Validate).Message);
+        var learned = new DialPolicyTrainer(Feedback.Bandit, TinyPolicy with { EnsembleSize = 1 }).TrainPolicy(context);
+        var error = Assert.Throws<ArgumentException>(() => new DialPolicy(learned.Name, learned.Encoder, learned.Scale, learned.Network, learned.Describer, learned.Models, irt.Items));
+        Assert.Contains("item", error.Message);
+    }
+
+    [Fact]
     public void OnboardingTrainerQuizzesOnlyTheUnseenModelsWithinTheBudget()
     {
         var router = new OnboardingDialTrainer(Table.Where(Split.Train), budget: 5, policy: TinyPolicy, irt: TinyIrt, dimensions: [2]).Train(WithoutScholar());
-        var policy = Assert.IsType<DialPolicy>(router);
-        Assert.Equal(["coder", "generalist", "scholar"], policy.Describer.Models);
+        var policy = Assert.IsType<DialEnsemble>(router);
+        Assert.Equal(["coder", "generalist", "scholar"], policy.Models.Select(m => m.Name));
         Assert.Equal(3, policy.Route(HistoryQuestion()).Candidates.Count);
     }
 
@@ -59,8 +109,11 @@ public sealed class OnboardedRoutingTests
         var context = WithoutScholar();
         var fitted = IdentityPolicy.Train(context, IrtModel.Fit(context.Train, context.Encoder, TinyIrt), Feedback.Bandit, TinyPolicy);
         var policy = fitted.PriceOnly(Table, ["scholar"]);
-        var row = policy.Describer.Models.ToList().IndexOf("scholar");
-        Assert.All(policy.Describer.Vectors.Row(row).ToArray(), v => Assert.Equal(0f, v, 5));
+        Assert.All(policy.Members, member =>
+        {
+            var row = member.Describer.Models.ToList().IndexOf("scholar");
+            Assert.All(member.Describer.Vectors.Row(row).ToArray(), v => Assert.Equal(0f, v, 5));
+        });
     }
 
     [Fact]
@@ -106,7 +159,7 @@ public sealed class OnboardedRoutingTests
             routing.Describe(card, descriptor);
             Assert.Equal(irt.Identities[card.Name].Mean, descriptor[CandidateDescriber.PriceFeatures..]);
         }
-        var policy = IdentityPolicy.Train(context, irt, Feedback.Bandit, TinyPolicy, quizCopies: 1).Policy;
+        var policy = IdentityPolicy.Train(context, irt, Feedback.Bandit, TinyPolicy, quizCopies: 1).Policy.Members[0];
         Assert.Equal(irt.Identities[card.Name].Mean, policy.Describer.Vectors.Row(0).ToArray());
         policy.Describer.Describe(card, descriptor);
         Assert.Equal(irt.Identities[card.Name].Mean, descriptor[CandidateDescriber.PriceFeatures..]);

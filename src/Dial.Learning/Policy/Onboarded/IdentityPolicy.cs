@@ -3,15 +3,18 @@ using Dial.Learning.Identity;
 
 namespace Dial.Learning.Policy.Onboarded;
 
-/// <summary>A Dial policy that describes models by IRT identity vectors, and the identity model behind them.</summary>
+/// <summary>
+/// A Dial policy ensemble that describes models by IRT identity vectors, and the identity model behind them (whose own
+/// prediction each member's q̂ starts from, <see cref="PolicyOptions.Items"/>).
+/// </summary>
 /// <param name="Items">The frozen prompt side new models are onboarded against.</param>
-public sealed record IdentityPolicy(PromptItemModel Items, DialPolicy Policy)
+public sealed record IdentityPolicy(PromptItemModel Items, DialEnsemble Policy)
 {
     /// <summary>Quiz identities per training model, budget and selector that <see cref="Train"/> uses unless told otherwise.</summary>
     public const int DefaultQuizCopies = 3;
 
     /// <summary>
-    /// Trains the policy on <paramref name="context"/> with the identities of <paramref name="irt"/>, which must
+    /// Trains the ensemble (<see cref="PolicyOptions.EnsembleSize"/> members, as <c>dial</c>) on <paramref name="context"/> with the identities of <paramref name="irt"/>, which must
     /// cover every model of the training table. With <paramref name="quizCopies"/> above zero, training
     /// descriptions also draw from that many quiz identities per model, budget and selector
     /// (<see cref="QuizIdentities"/>), so the policy is trained on identities like the ones onboarding gives.
@@ -22,9 +25,10 @@ public sealed record IdentityPolicy(PromptItemModel Items, DialPolicy Policy)
         var withIdentities = (options ?? new PolicyOptions()) with
         {
             Identities = irt.Identities,
+            Items = irt.Items,
             IdentityVariants = quizCopies > 0 ? QuizIdentities.Sample(context.Train, irt.Items, quizCopies, context.Seed) : null,
         };
-        var policy = new DialPolicyTrainer(feedback, withIdentities).TrainPolicy(context);
+        var policy = new DialPolicyTrainer(feedback, withIdentities).TrainEnsemble(context);
         return new IdentityPolicy(irt.Items, policy);
     }
 
@@ -32,7 +36,7 @@ public sealed record IdentityPolicy(PromptItemModel Items, DialPolicy Policy)
     /// Onboards each of <paramref name="models"/> from at most <paramref name="budget"/> of its recorded answers in
     /// <paramref name="quizPool"/> (chosen by <paramref name="selector"/>) and returns the policy able to route them.
     /// </summary>
-    public DialPolicy Onboard(RoutingTable quizPool, IReadOnlyList<string> models, int budget, IQuizSelector selector, int seed)
+    public DialEnsemble Onboard(RoutingTable quizPool, IReadOnlyList<string> models, int budget, IQuizSelector selector, int seed)
     {
         if (budget < 1) throw new ArgumentOutOfRangeException(nameof(budget), budget, "the onboarding budget must be at least 1 prompt");
         var identities = models.Select(m =>
@@ -50,10 +54,10 @@ public sealed record IdentityPolicy(PromptItemModel Items, DialPolicy Policy)
     /// population prior's mean and spread): it knows only their prices. The reference an onboarding quiz
     /// has to beat.
     /// </summary>
-    public DialPolicy PriceOnly(RoutingTable cards, IReadOnlyList<string> models) =>
+    public DialEnsemble PriceOnly(RoutingTable cards, IReadOnlyList<string> models) =>
         WithIdentities(cards, models, models.Select(Items.Population.Unquizzed));
 
-    private DialPolicy WithIdentities(RoutingTable cards, IReadOnlyList<string> models, IEnumerable<ModelIdentity> identities)
+    private DialEnsemble WithIdentities(RoutingTable cards, IReadOnlyList<string> models, IEnumerable<ModelIdentity> identities)
     {
         if (models.Count == 0) return Policy;
         return Policy.WithModels(models.Select(m => cards.Models[cards.ModelIndex(m)]).ToArray(), new IdentityTable(identities));
