@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dial.Features;
 
@@ -67,16 +70,7 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         features.Clear();
         var counts = new SignedCounts(features);
         ForEachFeature(text, d, ref counts);
-        // Sublinear term frequency: a word repeated in a long few-shot prompt should not dominate it. No branch on
-        // empty buckets: a third of them are not empty, in no pattern a branch predictor can learn, and the
-        // mispredictions were a third of encoding a prompt.
-        for (var j = 0; j < d; j++)
-        {
-            var count = features[j];
-            var magnitude = MathF.Abs(count);
-            var frequency = magnitude < SublinearCounts.Length ? SublinearCounts[(int)magnitude] : 1 + MathF.Log(magnitude);
-            features[j] = MathF.CopySign(frequency, count) * _idf[j];
-        }
+        Weigh(features, _idf);
         NormalizeHalf(features[..(d / 2)]);
         NormalizeHalf(features[(d / 2)..]);
         TensorPrimitives.Multiply(features, MathF.Sqrt(0.5f), features);
@@ -117,6 +111,48 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         catch (EndOfStreamException)
         {
             throw new InvalidDataException($"{source}: encoder is truncated");
+        }
+    }
+
+    /// <summary>
+    /// Sublinear term frequency with the count's sign, times the inverse document frequency: a word repeated in a long
+    /// few-shot prompt should not dominate it. No branch on empty buckets (a third of them are not empty, in no
+    /// pattern a branch predictor can learn); eight buckets at a time, gathered from the table, where the CPU can.
+    /// </summary>
+    private static unsafe void Weigh(Span<float> features, float[] idf)
+    {
+        var j = 0;
+        if (Avx2.IsSupported)
+        {
+            var tableLength = Vector256.Create(SublinearCounts.Length);
+            ref var counts = ref MemoryMarshal.GetReference(features);
+            ref var weights = ref MemoryMarshal.GetArrayDataReference(idf);
+            fixed (float* table = SublinearCounts)
+            {
+                for (; j + Vector256<float>.Count <= features.Length; j += Vector256<float>.Count)
+                {
+                    var count = Vector256.LoadUnsafe(ref counts, (nuint)j);
+                    // A count is a whole number no larger than 2^24 (a float sum of ±1 stops growing there), so this is exact.
+                    var magnitude = Vector256.ConvertToInt32(Vector256.Abs(count));
+                    if (Vector256.GreaterThanOrEqualAny(magnitude, tableLength))
+                        Weigh(features.Slice(j, Vector256<float>.Count), idf.AsSpan(j, Vector256<float>.Count));
+                    else
+                        (Vector256.CopySign(Avx2.GatherVector256(table, magnitude, sizeof(float)), count) * Vector256.LoadUnsafe(ref weights, (nuint)j))
+                            .StoreUnsafe(ref counts, (nuint)j);
+                }
+            }
+        }
+        Weigh(features[j..], idf.AsSpan(j));
+    }
+
+    private static void Weigh(Span<float> features, ReadOnlySpan<float> idf)
+    {
+        for (var j = 0; j < features.Length; j++)
+        {
+            var count = features[j];
+            var magnitude = MathF.Abs(count);
+            var frequency = magnitude < SublinearCounts.Length ? SublinearCounts[(int)magnitude] : 1 + MathF.Log(magnitude);
+            features[j] = MathF.CopySign(frequency, count) * idf[j];
         }
     }
 
@@ -222,7 +258,9 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
     }
 
     private static void Emit<TSink>(ulong hash, int offset, Buckets buckets, ref TSink sink) where TSink : struct, IFeatureSink, allows ref struct =>
-        sink.Add(offset + buckets.Of(hash >> 1), (hash & 1) == 0 ? 1f : -1f);
+        sink.Add(offset + buckets.Of(hash >> 1), BitConverter.Int32BitsToSingle(PlusOneBits | (int)((uint)hash << 31))); // ±1 by the low bit, without a branch it would mispredict half the time
+
+    private const int PlusOneBits = 0x3F800000;
 
     /// <summary>
     /// A hash's bucket among <see cref="Size"/>: the remainder, by a mask when the size is a power of two (as every

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Dial.Data;
 using Dial.Features;
 
 namespace Dial.Tests;
@@ -70,6 +71,26 @@ public sealed class HashedTfidfEncoderTests
         Assert.Equal(1 + MathF.Log(repeats), MathF.Abs(v[alpha]) / MathF.Abs(v[beta]), 4);
         Assert.Equal(MathF.Sign(e.Encode("alpha")[alpha]), MathF.Sign(v[alpha]));
         Assert.Equal(MathF.Sign(e.Encode("beta")[beta]), MathF.Sign(v[beta]));
+    }
+
+    /// <summary>
+    /// The bundled tables' test prompts, encoded by an encoder fitted on their train prompts, hash to what the encoder
+    /// gave before its weighting was vectorised (main at 2f3981c): every float, bit for bit, at a power-of-two
+    /// dimension and at one whose halves are neither a power of two nor a multiple of the vector width.
+    /// </summary>
+    [Theory]
+    [InlineData("routerbench.jsonl.gz", 4096, 0xD7DE210F5E155DF8UL)]
+    [InlineData("routerbench.jsonl.gz", 1000, 0x41BB08EAA3E34A5FUL)]
+    [InlineData("alpacaeval.jsonl.gz", 4096, 0x64575F36A39F6180UL)]
+    [InlineData("alpacaeval.jsonl.gz", 1000, 0x93CFFDE517253706UL)]
+    public void RealPromptsEncodeBitForBitAsBefore(string table, int dimension, ulong expected)
+    {
+        var data = table == "routerbench.jsonl.gz" ? BundledData.RouterBench : BundledData.AlpacaEval;
+        var e = HashedTfidfEncoder.Fit(data.Where(Split.Train).Prompts.Select(p => p.Text), dimension);
+        var hash = 14695981039346656037UL;
+        foreach (var prompt in data.Where(Split.Test).Prompts)
+            foreach (var x in e.Encode(prompt.Text)) hash = (hash ^ (uint)BitConverter.SingleToInt32Bits(x)) * 1099511628211UL;
+        Assert.Equal(expected, hash);
     }
 
     private static int WordBucket(float[] v) => Array.FindIndex(v, 0, v.Length / 2, x => x != 0);

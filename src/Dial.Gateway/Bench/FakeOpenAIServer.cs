@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dial.Gateway.Endpoints;
@@ -61,7 +63,8 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         if (http.Request.Headers.Authorization.ToString() is { Length: > 0 } auth && Authorizations.Count < 1000) Authorizations.Enqueue(auth);
         if (Bodies.Count < 1000) Bodies.Enqueue(root.GetRawText());
         var messages = root.GetProperty("messages");
-        var prompt = messages[messages.GetArrayLength() - 1].GetProperty("content").GetString()!;
+        var prompt = messages[messages.GetArrayLength() - 1].GetProperty("content");
+        if (prompt.ValueKind != JsonValueKind.String) throw new InvalidOperationException("the fake upstream echoes only string contents");
         var stream = root.TryGetProperty("stream", out var streamFlag) && streamFlag.ValueKind == JsonValueKind.True;
         if (model.StartsWith("broken-", StringComparison.Ordinal))
         {
@@ -82,7 +85,6 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             await http.Response.WriteAsync("<html>this is not JSON</html>");
             return;
         }
-        var content = "echo: " + prompt;
         if (!stream)
         {
             http.Response.ContentType = "application/json";
@@ -97,7 +99,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             json.WriteNumber("index", 0);
             json.WriteStartObject("message");
             json.WriteString("role", "assistant");
-            json.WriteString("content", content);
+            WriteEcho(json, prompt);
             json.WriteEndObject();
             json.WriteString("finish_reason", "stop");
             json.WriteEndObject();
@@ -111,6 +113,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             return;
         }
         http.Response.ContentType = "text/event-stream";
+        var content = "echo: " + prompt.GetString();
         var third = Math.Max(1, content.Length / 3);
         string[] pieces = [content[..third], content[third..Math.Min(content.Length, 2 * third)], content[Math.Min(content.Length, 2 * third)..]];
         await Event(http, Chunk(model, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null));
@@ -127,6 +130,22 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             await Event(http, new JsonObject { ["id"] = "chatcmpl-fake", ["object"] = "chat.completion.chunk", ["created"] = 1_700_000_000, ["model"] = model, ["choices"] = new JsonArray(), ["usage"] = usage });
         }
         await http.Response.WriteAsync("data: [DONE]\n\n");
+    }
+
+    /// <summary>
+    /// <c>"content": "echo: PROMPT"</c> from the prompt's JSON string as the client escaped it, never decoded and
+    /// re-encoded: the load test's upstream answers every request, direct or through Dial, on the cores it measures.
+    /// </summary>
+    private static void WriteEcho(Utf8JsonWriter json, JsonElement prompt)
+    {
+        ReadOnlySpan<byte> opening = "\"echo: "u8;
+        var quoted = JsonMarshal.GetRawUtf8Value(prompt); // the string with its quotes
+        var buffer = ArrayPool<byte>.Shared.Rent(opening.Length + quoted.Length - 1);
+        opening.CopyTo(buffer);
+        quoted[1..].CopyTo(buffer.AsSpan(opening.Length));
+        json.WritePropertyName("content"u8);
+        json.WriteRawValue(buffer.AsSpan(0, opening.Length + quoted.Length - 1), skipInputValidation: true);
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 
     private static JsonObject Chunk(string model, JsonObject delta, string? finish) => new()

@@ -131,28 +131,52 @@ public abstract class AdoGatewayStore : IGatewayStore
     protected static readonly string InsertRequestSql =
         $"INSERT INTO dial_requests ({RequestColumns}) VALUES ({string.Join(", ", RequestColumnNames.Select(c => "@" + c))}) ON CONFLICT (id) DO NOTHING";
 
-    /// <summary>A record's values in <see cref="RequestColumns"/> order (null for SQL NULL).</summary>
-    protected static object?[] ValuesOf(RequestRecord r) =>
-    [
-        r.Id, r.At.ToUnixTimeMilliseconds(), r.ClientKey, r.RequestedModel, r.Profile, r.Model, r.Upstream, r.Router,
-        r.Preference?.Quality, r.Preference?.Cost, r.Preference?.Latency, r.ExpectedQuality, r.ExpectedCostUsd, r.CostUsd,
-        r.UpstreamMs, r.Status, r.Fallbacks, r.Prompt,
-    ];
+    /// <summary>Takes a request row's values, each by its column's index in <see cref="RequestColumns"/> and its SQL type; null is SQL NULL.</summary>
+    protected interface IRowSink
+    {
+        void Text(int column, string? value);
+
+        void Integer(int column, long value);
+
+        void Integer(int column, int value);
+
+        void Real(int column, double? value);
+    }
+
+    /// <summary>Hands <paramref name="sink"/> every value of a record; a struct sink, so a store that binds natively boxes none of them.</summary>
+    protected static void WriteRow<TSink>(RequestRecord r, ref TSink sink) where TSink : struct, IRowSink
+    {
+        sink.Text(0, r.Id); sink.Integer(1, r.At.ToUnixTimeMilliseconds()); sink.Text(2, r.ClientKey); sink.Text(3, r.RequestedModel);
+        sink.Text(4, r.Profile); sink.Text(5, r.Model); sink.Text(6, r.Upstream); sink.Text(7, r.Router);
+        sink.Real(8, r.Preference?.Quality); sink.Real(9, r.Preference?.Cost); sink.Real(10, r.Preference?.Latency);
+        sink.Real(11, r.ExpectedQuality); sink.Real(12, r.ExpectedCostUsd); sink.Real(13, r.CostUsd); sink.Real(14, r.UpstreamMs);
+        sink.Integer(15, r.Status); sink.Integer(16, r.Fallbacks); sink.Text(17, r.Prompt);
+    }
 
     /// <summary>Inserts the records inside <paramref name="tx"/>; says of each whether it was stored now (false: its id already was).</summary>
     protected virtual async Task<bool[]> InsertRequestsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<RequestRecord> requests, CancellationToken ct)
     {
         await using var insert = Command(connection, tx, InsertRequestSql);
         // One set of parameters for the whole batch, given each record's values in turn.
-        var p = RequestColumnNames.Select(c => Add(insert, c, null)).ToArray();
+        var parameters = new Parameters(RequestColumnNames.Select(c => Add(insert, c, null)).ToArray());
         var stored = new bool[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
-            var values = ValuesOf(requests[i]);
-            for (var c = 0; c < p.Length; c++) p[c].Value = values[c] ?? DBNull.Value;
+            WriteRow(requests[i], ref parameters);
             stored[i] = await insert.ExecuteNonQueryAsync(ct) == 1;
         }
         return stored;
+    }
+
+    private readonly struct Parameters(DbParameter[] parameters) : IRowSink
+    {
+        public void Text(int column, string? value) => parameters[column].Value = value ?? (object)DBNull.Value;
+
+        public void Integer(int column, long value) => parameters[column].Value = value;
+
+        public void Integer(int column, int value) => parameters[column].Value = value;
+
+        public void Real(int column, double? value) => parameters[column].Value = value ?? (object)DBNull.Value;
     }
 
     public async Task<RequestRecord?> FindRequestAsync(string id, CancellationToken ct)

@@ -44,10 +44,10 @@ public sealed class SqliteGatewayStore : AdoGatewayStore
         using (insert)
         {
             var stored = new bool[requests.Count];
+            var binder = new Binder(insert, db);
             for (var i = 0; i < requests.Count; i++)
             {
-                var values = ValuesOf(requests[i]);
-                for (var c = 0; c < values.Length; c++) SqliteException.ThrowExceptionForRC(Bind(insert, c + 1, values[c]), db);
+                WriteRow(requests[i], ref binder);
                 SqliteException.ThrowExceptionForRC(raw.sqlite3_step(insert), db);
                 stored[i] = raw.sqlite3_changes(db) == 1;
                 raw.sqlite3_reset(insert);
@@ -56,15 +56,21 @@ public sealed class SqliteGatewayStore : AdoGatewayStore
         }
     }
 
-    private static int Bind(sqlite3_stmt statement, int index, object? value) => value switch
+    /// <summary>Binds each value to its parameter (1-based, in column order) with no boxing and no copy of strings.</summary>
+    private readonly struct Binder(sqlite3_stmt statement, sqlite3? db) : IRowSink
     {
-        null => raw.sqlite3_bind_null(statement, index),
-        string s => raw.sqlite3_bind_text16(statement, index, s),
-        long l => raw.sqlite3_bind_int64(statement, index, l),
-        int i => raw.sqlite3_bind_int(statement, index, i),
-        double d => raw.sqlite3_bind_double(statement, index, d),
-        _ => throw new ArgumentException($"no SQLite binding for a {value.GetType().Name}", nameof(value)),
-    };
+        public void Text(int column, string? value) =>
+            Check(value is null ? raw.sqlite3_bind_null(statement, column + 1) : raw.sqlite3_bind_text16(statement, column + 1, value));
+
+        public void Integer(int column, long value) => Check(raw.sqlite3_bind_int64(statement, column + 1, value));
+
+        public void Integer(int column, int value) => Check(raw.sqlite3_bind_int(statement, column + 1, value));
+
+        public void Real(int column, double? value) =>
+            Check(value is { } v ? raw.sqlite3_bind_double(statement, column + 1, v) : raw.sqlite3_bind_null(statement, column + 1));
+
+        private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, db);
+    }
 
     private async Task<DbConnection> OpenAsync(string synchronous, CancellationToken ct)
     {
