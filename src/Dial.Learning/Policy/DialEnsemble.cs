@@ -100,17 +100,10 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
     {
         if (candidates.Count == 0) throw new ArgumentException("routing request has no candidates");
         var scratch = _scratch.Value!;
-        // A prompt nobody encoded yet (each request the gateway routes) is encoded into scratch, not cached on the
-        // prompt: a serving process routes it once, and its vector would be 4 × Features bytes of garbage per request.
-        var features = prompt.EncodedFeatures(Encoder);
-        if (features is null)
-        {
-            features = scratch.Features;
-            Encoder.Encode(prompt.Text, features);
-        }
+        var features = FeaturesOf(prompt, Encoder, scratch.Features);
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         Project(features, scratch.Projection, scratch);
-        var item = Items?.ItemOf(prompt);
+        var item = Items is { } items ? items.ItemOfFeatures(FeaturesOf(prompt, items.Encoder, scratch.ItemFeatures!)) : null;
         var predictions = new CandidatePredictions(candidates);
         var costInput = scratch.CostInput;
         costInput[^1] = DialPolicy.LogLength(prompt.Text);
@@ -131,6 +124,18 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
             predictions.Cost[k] = cost / Members.Count;
         }
         return predictions;
+    }
+
+    /// <summary>
+    /// The features the prompt already carries for <paramref name="encoder"/>, else its encoding into
+    /// <paramref name="buffer"/>. A prompt nobody encoded yet (each request the gateway routes) is not cached on: a
+    /// serving process routes it once, and its vector would be garbage per request.
+    /// </summary>
+    private static float[] FeaturesOf(Prompt prompt, IPromptEncoder encoder, float[] buffer)
+    {
+        if (prompt.EncodedFeatures(encoder) is { } features) return features;
+        encoder.Encode(prompt.Text, buffer);
+        return buffer;
     }
 
     public RoutingDecision Decide(RoutingRequest request, CandidatePredictions predictions)
@@ -343,6 +348,9 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         public float[] Projection { get; } = new float[ensemble.Members.Count * ensemble.Hidden];
 
         public float[] Features { get; } = new float[ensemble.Encoder.Dimension];
+
+        /// <summary>The item model's features of the prompt; null for an ensemble without one.</summary>
+        public float[]? ItemFeatures { get; } = ensemble.Items is { } items ? new float[items.Encoder.Dimension] : null;
 
         public int[] Index { get; } = new int[ensemble.Features];
 

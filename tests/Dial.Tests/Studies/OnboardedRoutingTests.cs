@@ -72,6 +72,10 @@ public sealed class OnboardedRoutingTests
                 RoutingRequest Request() => new(new Prompt(text), Preference.FromCostWeight(0.1), Table.Models);
                 // The same q̂ bit for bit: the ensemble adds γ z as the policy does, and the reloaded item model gives the same z.
                 Assert.Equal(single.Route(Request()).Candidates.Select(c => c.ExpectedQuality), ofOne.Route(Request()).Candidates.Select(c => c.ExpectedQuality));
+                // Routed once, as in the gateway: neither the policy's features nor the item model's are left on the prompt.
+                var fresh = Request();
+                ofOne.Route(fresh);
+                Assert.Null(fresh.Prompt.EncodedFeatures(irt.Items.Encoder));
                 var (a, b) = (before.Route(Request()), after.Route(Request()));
                 Assert.Equal(a.Model, b.Model);
                 Assert.Equal(a.Candidates, b.Candidates);
