@@ -35,10 +35,9 @@ internal static class TrainCommand
             if (parse.GetValue(identities) is { } idPath)
             {
                 options = options with { Identities = IdentityTable.Load(idPath) };
-                itemsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(idPath))!, IdentityCommand.ItemsFile);
+                var beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(idPath))!, IdentityCommand.ItemsFile);
                 // Without the item model the policy still routes on identities; it only loses the prior (docs/identity.md).
-                if (File.Exists(itemsPath)) options = options with { Items = PromptItemModel.Load(itemsPath) };
-                else itemsPath = null;
+                if (File.Exists(beside)) (options, itemsPath) = (options with { Items = PromptItemModel.Load(beside) }, beside);
             }
             var trainer = new DialPolicyTrainer(kind, options);
 
