@@ -19,16 +19,21 @@ internal static class BenchCommand
             Description = "Where the gateway runs: 'process' (dial serve in its own process, as in production) or 'shared' (inside the benchmark's process, sharing its threads and collections)",
             DefaultValueFactory = _ => "shared",
         }.AcceptOnlyFromAmong("process", "shared");
+        var settle = new Option<int>("--settle")
+        {
+            Description = "At most this many rounds (a half-second lull, then 2 s of load) after the warm-up, until the gateway has collected twice: its first collections copy what the warm-up built to last (35-45 ms pauses, once in a gateway's life)",
+            DefaultValueFactory = _ => new GatewayBenchOptions().SettlingRounds,
+        };
         var samples = new Option<FileInfo?>("--samples") { Description = "Write every measured request to this CSV file (send time on the monotonic clock in ns, latency and the gateway's Server-Timing parts in ms)" };
         var gateway = new Command("gateway", "Requests per second and p50/p99 latency Dial adds over calling the upstream directly")
         {
-            rate, seconds, warmup, router, policy, layout, samples,
+            rate, seconds, warmup, settle, router, policy, layout, samples,
         };
         gateway.SetAction(async (parse, ct) =>
         {
             var result = await GatewayBenchmark.RunAsync(
                 new GatewayBenchOptions(parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(warmup), Router: parse.GetValue(router)!, PolicyFile: parse.GetValue(policy)?.FullName,
-                    DialCommand: parse.GetValue(layout) == "process" ? DialCommand : null, SamplesFile: parse.GetValue(samples)?.FullName), Console.Error, ct);
+                    DialCommand: parse.GetValue(layout) == "process" ? DialCommand : null, SamplesFile: parse.GetValue(samples)?.FullName, SettlingRounds: parse.GetValue(settle)), Console.Error, ct);
             result.Print(Console.Out);
             return result.Direct.Errors + result.ThroughDial.Errors == 0 ? 0 : 1;
         });

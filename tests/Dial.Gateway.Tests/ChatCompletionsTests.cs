@@ -21,7 +21,7 @@ public sealed class ChatCompletionsTests(GatewayTestEnvironment env) : InProcess
         Assert.Equal("balanced", Http.Header(response, "X-Dial-Profile"));
         Assert.Equal("1", Http.Header(response, "X-Dial-Expected-Quality"));
         var timing = Http.Header(response, "Server-Timing").Split(", ").Select(m => m.Split(";dur=")).ToDictionary(m => m[0], m => double.Parse(m[1], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(["dial", "routing", "upstream"], timing.Keys.Order());
+        Assert.Equal(["dial", "gc", "routing", "upstream"], timing.Keys.Order());
         Assert.All(timing.Values, ms => Assert.True(ms >= 0));
         Assert.True(timing["routing"] <= timing["dial"], "routing is part of the gateway's own time");
         var dial = body["dial"]!;

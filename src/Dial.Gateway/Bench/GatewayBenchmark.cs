@@ -15,15 +15,18 @@ namespace Dial.Gateway.Bench;
 
 /// <param name="Rate">Requests per second, open loop (sent on schedule, whether or not earlier ones have answered).</param>
 /// <param name="Seconds">Measured seconds, split evenly between calling the upstream directly and through Dial.</param>
-/// <param name="WarmupSeconds">Load before measuring: on a busy 2-core machine the JIT is still re-compiling hot methods
-/// (tiered, PGO) for several seconds, which a long-running gateway no longer does.</param>
+/// <param name="WarmupSeconds">Load before measuring, its rate climbing from a tenth to full over the first half (a cold
+/// gateway flooded at full rate made clients and itself open hundreds of connections): on a busy 2-core machine the JIT is
+/// still re-compiling hot methods (tiered, PGO) for several seconds, which a long-running gateway no longer does.</param>
 /// <param name="PolicyFile">A policy saved by <c>dial train</c>, served instead of training <paramref name="Router"/> at start-up.</param>
 /// <param name="DialCommand">How to run <c>dial</c> (its arguments are appended), so the gateway runs as <c>dial serve</c> in a
 /// process of its own, as in production; null runs it inside the benchmark's process, sharing its threads and collections.</param>
+/// <param name="SettlingRounds">At most this many rounds of a half-second lull and 2 s of load after the warm-up, until the
+/// gateway has collected twice (its first collections copy what the warm-up built to last); 0 measures right after the warm-up.</param>
 /// <param name="SamplesFile">Where to write every measured request as CSV (send time on the monotonic clock in ns, so it lines
 /// up with system traces such as <c>perf sched record -k CLOCK_MONOTONIC</c>; latency and the Server-Timing parts in ms).</param>
 public sealed record GatewayBenchOptions(int Rate = 1000, double Seconds = 10, double WarmupSeconds = 10, string Router = "dial", string? Table = null, string? PolicyFile = null,
-    Func<ProcessStartInfo>? DialCommand = null, string? SamplesFile = null);
+    Func<ProcessStartInfo>? DialCommand = null, string? SamplesFile = null, int SettlingRounds = 15);
 
 public sealed record LatencySummary(int Requests, int Errors, double P50Ms, double P99Ms, double MeanMs, double RequestsPerSecond)
 {
@@ -49,6 +52,19 @@ public sealed record TailBreakdown(int Requests, double TotalMs, double OwnMs, d
 
     /// <summary>The same share over all requests through Dial, for comparison.</summary>
     public double AllPausedShare { get; init; }
+
+    /// <summary>Of these requests, the share that a collection of the gateway's process paused (its Server-Timing gc part).</summary>
+    public double GatewayPausedShare { get; init; }
+}
+
+/// <summary>One settling round after the warm-up: what each process compiled in it and the gateway's collections so far.</summary>
+/// <param name="BenchJitMs">The benchmark process's JIT compilation time in the round.</param>
+/// <param name="GatewayJitMs">Null when the gateway runs in the benchmark's process (its compilation is in <paramref name="BenchJitMs"/>).</param>
+/// <param name="GatewayCollections">The gateway process's collections since the warm-up began.</param>
+public readonly record struct SettlingRound(double BenchJitMs, double? GatewayJitMs, int? GatewayCollections)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"JIT {BenchJitMs:0} ms{(GatewayJitMs is { } g ? $" + gateway {g:0} ms" : "")}{(GatewayCollections is { } c ? $", gateway collections {c}" : "")}");
 }
 
 /// <summary>CPU, allocation and garbage collection of a process per request.</summary>
@@ -61,8 +77,10 @@ public sealed record UsagePerRequest(double CpuMs, double AllocatedKb, double Co
 /// <param name="DirectUsage">The benchmark process's CPU and allocation per request during the direct blocks; the difference to <paramref name="DialUsage"/> is Dial's cost, which contention from other processes barely moves.</param>
 /// <param name="DialUsage">The same during the blocks through Dial: with the gateway in its own process, the load generator's and the upstream's share only.</param>
 /// <param name="GatewayProcessUsage">With the gateway in its own process, that process's usage per routed request over the measured seconds.</param>
+/// <param name="Settling">The rounds that brought the gateway to its steady state before measuring.</param>
 public sealed record GatewayBenchResult(GatewayBenchOptions Options, LatencySummary Direct, LatencySummary ThroughDial, LatencySummary ServerOverhead,
-    LatencySummary Routing, LatencySummary UpstreamCall, TailBreakdown SlowestThroughDial, UsagePerRequest DirectUsage, UsagePerRequest DialUsage, UsagePerRequest? GatewayProcessUsage)
+    LatencySummary Routing, LatencySummary UpstreamCall, TailBreakdown SlowestThroughDial, UsagePerRequest DirectUsage, UsagePerRequest DialUsage, UsagePerRequest? GatewayProcessUsage,
+    IReadOnlyList<SettlingRound> Settling)
 {
     public double OverheadP50Ms => ThroughDial.P50Ms - Direct.P50Ms;
     public double OverheadP99Ms => ThroughDial.P99Ms - Direct.P99Ms;
@@ -71,6 +89,7 @@ public sealed record GatewayBenchResult(GatewayBenchOptions Options, LatencySumm
     {
         var ci = CultureInfo.InvariantCulture;
         o.WriteLine(string.Create(ci, $"target rate {Options.Rate} req/s, {Options.Seconds:0.#} s measured (half direct, half through Dial, alternating 0.5 s blocks), router {Options.Router}, gateway {(Options.DialCommand is null ? "inside the benchmark's process" : "in its own process (dial serve)")}"));
+        o.WriteLine($"settled in {Settling.Count} round(s) after the warm-up: {string.Join("; ", Settling)}");
         o.WriteLine($"{"",-12}  {"requests",8}  {"errors",6}  {"req/s",7}  {"p50 ms",8}  {"p99 ms",8}  {"mean ms",8}");
         foreach (var (name, s) in new[] { ("direct", Direct), ("through Dial", ThroughDial) })
             o.WriteLine(string.Create(ci, $"{name,-12}  {s.Requests,8}  {s.Errors,6}  {s.RequestsPerSecond,7:F0}  {s.P50Ms,8:F3}  {s.P99Ms,8:F3}  {s.MeanMs,8:F3}"));
@@ -81,6 +100,7 @@ public sealed record GatewayBenchResult(GatewayBenchOptions Options, LatencySumm
         var t = SlowestThroughDial;
         o.WriteLine(string.Create(ci, $"slowest 1% through Dial ({t.Requests} requests), mean {t.TotalMs:F3} ms: gateway's own {t.OwnMs:F3} (routing {t.RoutingMs:F3}), upstream call {t.UpstreamMs:F3}, outside the gateway's handler {t.OutsideMs:F3}"));
         o.WriteLine(string.Create(ci, $"  {t.PausedShare:P0} of them were paused by a collection of the benchmark's process (all requests through Dial: {t.AllPausedShare:P1}); {t.Pauses} collections while measuring, mean pause {t.PauseMs:F3} ms of which suspending threads {t.SuspensionMs:F3} ms"));
+        o.WriteLine(string.Create(ci, $"  {t.GatewayPausedShare:P0} of them were paused by a collection of the gateway (Server-Timing gc)"));
         var usages = new List<(string, UsagePerRequest)> { ("direct", DirectUsage), ("through Dial", DialUsage) };
         if (GatewayProcessUsage is { } gateway) usages.Add(("gateway", gateway));
         o.WriteLine($"{"per request",-12}  {"CPU ms",8}  {"alloc KB",8}  {"GCs",8}  {"GC pause ms",11}  ({(GatewayProcessUsage is null ? "whole process: client, gateway and upstream" : "benchmark process: client and upstream; gateway: its own process, per routed request")})");
@@ -104,6 +124,7 @@ public static class GatewayBenchmark
         if (options.Rate < 1 || options.Rate > 20_000) throw new ArgumentException($"--rate must be in [1, 20000], got {options.Rate}");
         if (!(options.Seconds > 0 && options.Seconds <= 600)) throw new ArgumentException($"--seconds must be in (0, 600], got {options.Seconds}");
         if (!(options.WarmupSeconds >= 0 && options.WarmupSeconds <= 600)) throw new ArgumentException($"--warmup must be in [0, 600], got {options.WarmupSeconds}");
+        if (options.SettlingRounds is < 0 or > 100) throw new ArgumentException($"--settle must be in [0, 100], got {options.SettlingRounds}");
         var tablePath = options.Table ?? RoutingData.BundledTablePath();
         var table = RoutingTableReader.Read(tablePath);
         var prompts = table.Where(Split.Test).Prompts.Select(p => p.Text).Take(200).ToArray();
@@ -119,7 +140,9 @@ public static class GatewayBenchmark
             };
             var targets = new[] { (Url: new Uri(upstream.BaseUrl + "/chat/completions"), Model: "echo-0"), (Url: new Uri(gateway.BaseUrl + "/v1/chat/completions"), Model: "dial/auto") };
             log.WriteLine("warming up...");
-            await RunBlocksAsync(http, targets, prompts, options.Rate, options.WarmupSeconds, ct);
+            var gatewayAtWarmup = await gateway.TotalsAsync(ct);
+            await RunBlocksAsync(http, targets, prompts, options.Rate, options.WarmupSeconds, ct, rampSeconds: options.WarmupSeconds / 2);
+            var settling = await SettleAsync(http, targets, prompts, options.Rate, options.SettlingRounds, gateway, gatewayAtWarmup, ct);
             SettleOwnHeap();
             log.WriteLine("measuring...");
             var before = await gateway.TotalsAsync(ct);
@@ -137,7 +160,7 @@ public static class GatewayBenchmark
             }
             return new GatewayBenchResult(options, direct.Summary(x => x.TotalMs, half), dial.Summary(x => x.TotalMs, half), dial.Summary(x => x.OwnMs, half),
                 dial.Summary(x => x.RoutingMs, half), dial.Summary(x => x.UpstreamMs, half), dial.Tail(pauses.Pauses()),
-                direct.Usage.PerRequest(direct.Count), dial.Usage.PerRequest(dial.Count), gatewayUsage);
+                direct.Usage.PerRequest(direct.Count), dial.Usage.PerRequest(dial.Count), gatewayUsage, settling);
         }
         finally
         {
@@ -167,14 +190,45 @@ public static class GatewayBenchmark
         GC.Collect();
     }
 
+    private const int SettledCollections = 2;
+
+    /// <summary>
+    /// Brings the gateway to its steady state after the warm-up, in rounds of a half-second lull and 2 s of load, until
+    /// it has collected twice since the warm-up began (at most <paramref name="maxRounds"/>). What the warm-up built to last, above all the
+    /// buffers of the hundreds of connections that clients and the gateway opened while it was cold, is copied from gen0
+    /// to gen1 and then to gen2 by the gateway's first two collections: pauses of 35–45 ms each, once in a gateway's
+    /// life, which otherwise fell in the measured seconds. The lulls let the runtime do the tier-1 compilation it defers
+    /// while start-up-like jitting goes on: under uninterrupted load the gateway compiled ~1 s worth of methods at the
+    /// first pause in traffic, which was the benchmark's own settling collection, inside the measured seconds.
+    /// </summary>
+    private static async Task<List<SettlingRound>> SettleAsync(HttpClient http, (Uri Url, string Model)[] targets, string[] prompts, int rate, int maxRounds,
+        BenchGateway gateway, ProcessUsage.Snapshot? gatewayAtWarmup, CancellationToken ct)
+    {
+        var rounds = new List<SettlingRound>();
+        while (rounds.Count < maxRounds)
+        {
+            var own = ProcessUsage.Snapshot.Take();
+            var other = await gateway.TotalsAsync(ct);
+            await Task.Delay(500, ct);
+            await RunBlocksAsync(http, targets, prompts, rate, 2, ct);
+            var otherAfter = await gateway.TotalsAsync(ct);
+            var round = new SettlingRound((ProcessUsage.Snapshot.Take().Jit - own.Jit).TotalMilliseconds, (otherAfter?.Jit - other?.Jit)?.TotalMilliseconds,
+                otherAfter?.Collections - gatewayAtWarmup?.Collections);
+            rounds.Add(round);
+            if (!(round.GatewayCollections < SettledCollections)) break;
+        }
+        return rounds;
+    }
+
+
     private static async Task WriteSamplesAsync(string file, Samples direct, Samples dial, CancellationToken ct)
     {
         var ci = CultureInfo.InvariantCulture;
         var nanosecondsPerTick = 1e9 / Stopwatch.Frequency;
-        var lines = new List<string> { "target,sent_ns,total_ms,gateway_ms,routing_ms,upstream_ms" };
+        var lines = new List<string> { "target,sent_ns,total_ms,gateway_ms,routing_ms,upstream_ms,gateway_gc_ms" };
         foreach (var (name, samples) in new[] { ("direct", direct), ("dial", dial) })
             lines.AddRange(samples.All().Select(x => string.Create(ci,
-                $"{name},{(long)(x.Started * nanosecondsPerTick)},{x.TotalMs:0.####},{x.OwnMs:0.####},{x.RoutingMs:0.####},{x.UpstreamMs:0.####}")));
+                $"{name},{(long)(x.Started * nanosecondsPerTick)},{x.TotalMs:0.####},{x.OwnMs:0.####},{x.RoutingMs:0.####},{x.UpstreamMs:0.####},{x.GcMs:0.####}")));
         await File.WriteAllLinesAsync(file, lines, ct);
     }
 
@@ -200,10 +254,17 @@ public static class GatewayBenchmark
 
     /// <summary>Sends requests on a fixed schedule, alternating targets every block; each block half of the time.</summary>
     private static async Task<(Samples Direct, Samples Dial)> RunBlocksAsync(
-        HttpClient http, (Uri Url, string Model)[] targets, string[] prompts, int rate, double seconds, CancellationToken ct)
+        HttpClient http, (Uri Url, string Model)[] targets, string[] prompts, int rate, double seconds, CancellationToken ct, double rampSeconds = 0)
     {
         var samples = new[] { new Samples(), new Samples() };
-        var total = (int)Math.Round(rate * seconds);
+        // The rate climbs linearly from a tenth to full over the ramp: sent(t) = r0·t + (r − r0)·t²/(2·ramp).
+        var r0 = rampSeconds > 0 ? rate / 10.0 : rate;
+        double Due(double t)
+        {
+            var ramp = Math.Min(t, rampSeconds);
+            return r0 * ramp + (rampSeconds > 0 ? (rate - r0) * ramp * ramp / (2 * rampSeconds) : 0) + rate * Math.Max(0, t - rampSeconds);
+        }
+        var total = (int)Math.Round(Due(seconds));
         var perBlock = Math.Max(1, (int)Math.Round(rate * BlockSeconds));
         var bodies = targets.Select(t => prompts.Select(p => Body(t.Model, p)).ToArray()).ToArray();
         var inFlight = new List<Task>(total);
@@ -217,7 +278,7 @@ public static class GatewayBenchmark
             var block = ProcessUsage.Snapshot.Take();
             while (sent < total && !ct.IsCancellationRequested)
             {
-                var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * rate) + 1);
+                var due = Math.Min(total, (int)Due(clock.Elapsed.TotalSeconds) + 1);
                 for (; sent < due; sent++)
                 {
                     var target = sent / perBlock % 2;
@@ -293,10 +354,10 @@ public static class GatewayBenchmark
     {
         private Snapshot _total;
 
-        public readonly record struct Snapshot(TimeSpan Cpu, long Allocated, int Collections, TimeSpan GcPause)
+        public readonly record struct Snapshot(TimeSpan Cpu, long Allocated, int Collections, TimeSpan GcPause, TimeSpan Jit)
         {
             public static Snapshot Take() => new(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false),
-                GC.CollectionCount(0), GC.GetTotalPauseDuration());
+                GC.CollectionCount(0), GC.GetTotalPauseDuration(), System.Runtime.JitInfo.GetCompilationTime());
         }
 
         /// <summary>Adds what this process spent since <paramref name="start"/> and returns now, the start of the next block.</summary>
@@ -309,7 +370,7 @@ public static class GatewayBenchmark
 
         public void Add(Snapshot start, Snapshot end) =>
             _total = new Snapshot(_total.Cpu + (end.Cpu - start.Cpu), _total.Allocated + (end.Allocated - start.Allocated),
-                _total.Collections + (end.Collections - start.Collections), _total.GcPause + (end.GcPause - start.GcPause));
+                _total.Collections + (end.Collections - start.Collections), _total.GcPause + (end.GcPause - start.GcPause), _total.Jit + (end.Jit - start.Jit));
 
         public UsagePerRequest PerRequest(int requests)
         {
@@ -320,7 +381,7 @@ public static class GatewayBenchmark
 
     /// <summary>One answered request: its latency at the client and the gateway's Server-Timing account (NaN where it gave none).</summary>
     /// <param name="Started">When it was sent (a <see cref="Stopwatch"/> timestamp).</param>
-    private readonly record struct Sample(long Started, double TotalMs, double OwnMs, double RoutingMs, double UpstreamMs)
+    private readonly record struct Sample(long Started, double TotalMs, double OwnMs, double RoutingMs, double UpstreamMs, double GcMs)
     {
         public bool Overlaps(GcPause pause) => pause.Start < Started + (long)(TotalMs * Stopwatch.Frequency / 1000) && pause.End > Started;
     }
@@ -370,6 +431,7 @@ public static class GatewayBenchmark
                     pauses.Count == 0 ? 0 : pauses.Average(x => x.Milliseconds), pauses.Count == 0 ? 0 : pauses.Average(x => x.SuspensionMilliseconds))
                 {
                     AllPausedShare = all,
+                    GatewayPausedShare = slowest.Count(x => x.GcMs > 0) / (double)slowest.Length,
                 };
             }
         }
@@ -377,7 +439,7 @@ public static class GatewayBenchmark
         /// <summary>Reads the gateway's <c>Server-Timing: dial;dur=…, routing;dur=…, upstream;dur=…</c>.</summary>
         public static Sample Parse(long started, double totalMs, IEnumerable<string>? serverTiming)
         {
-            double own = double.NaN, routing = double.NaN, upstream = double.NaN;
+            double own = double.NaN, routing = double.NaN, upstream = double.NaN, gc = double.NaN;
             foreach (var metric in (serverTiming ?? []).SelectMany(v => v.Split(',')))
             {
                 var parts = metric.Split(";dur=");
@@ -387,9 +449,10 @@ public static class GatewayBenchmark
                     case "dial": own = ms; break;
                     case "routing": routing = ms; break;
                     case "upstream": upstream = ms; break;
+                    case "gc": gc = ms; break;
                 }
             }
-            return new Sample(started, totalMs, own, routing, upstream);
+            return new Sample(started, totalMs, own, routing, upstream, gc);
         }
     }
 
@@ -443,7 +506,8 @@ public static class GatewayBenchmark
                     .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ')
                     .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
                 return new ProcessUsage.Snapshot(process.ProcessorTime, (long)Sum("dotnet_gc_heap_total_allocated_bytes_total"),
-                    (int)Sum("dotnet_gc_collections_total"), TimeSpan.FromSeconds(Sum("dotnet_gc_pause_time_seconds_total")));
+                    (int)Sum("dotnet_gc_collections_total"), TimeSpan.FromSeconds(Sum("dotnet_gc_pause_time_seconds_total")),
+                    TimeSpan.FromSeconds(Sum("dotnet_jit_compilation_time_seconds_total")));
             }
 
             public override async ValueTask DisposeAsync()

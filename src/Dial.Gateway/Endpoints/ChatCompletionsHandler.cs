@@ -28,6 +28,7 @@ public sealed class ChatCompletionsHandler(
     public async Task HandleAsync(HttpContext http)
     {
         var started = Stopwatch.GetTimestamp();
+        var pausedBefore = GC.GetTotalPauseDuration();
         var requestId = $"dialreq_{Guid.NewGuid():N}";
         http.Response.Headers[RequestIdHeader] = requestId;
         http.Items[RequestIdHeader] = requestId; // the error handler clears headers and puts this one back
@@ -37,7 +38,7 @@ public sealed class ChatCompletionsHandler(
         await spending.EnsureWithinCapAsync(client, ct);
         var planning = Stopwatch.GetTimestamp();
         var plan = core.Plan(request.Model, request.Prompt, request.Preference);
-        var timing = new Timing(started, Stopwatch.GetElapsedTime(planning).TotalMilliseconds);
+        var timing = new Timing(started, pausedBefore, Stopwatch.GetElapsedTime(planning).TotalMilliseconds);
         if (plan.Decision is not null) metrics.Routing(timing.RoutingMs);
         var served = request.Stream
             ? await StreamAsync(http, request, plan, requestId, timing, ct)
@@ -151,7 +152,7 @@ public sealed class ChatCompletionsHandler(
         // W3C Server-Timing: browsers' developer tools and clients see where a request's time went, and the load
         // test reads the gateway's own time per request from it whether the gateway runs in its process or not.
         headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,
-            $"dial;dur={timing.ElapsedMs - routed.UpstreamMs:0.###}, routing;dur={timing.RoutingMs:0.###}, upstream;dur={routed.UpstreamMs:0.###}");
+            $"dial;dur={timing.ElapsedMs - routed.UpstreamMs:0.###}, routing;dur={timing.RoutingMs:0.###}, upstream;dur={routed.UpstreamMs:0.###}, gc;dur={timing.PausedMs:0.###}");
         headers["X-Dial-Model"] = routed.Route.Name;
         headers["X-Dial-Fallbacks"] = routed.Failures.Count.ToString(CultureInfo.InvariantCulture);
         if (plan.Decision is null) return;
@@ -217,9 +218,12 @@ public sealed class ChatCompletionsHandler(
 
     /// <param name="Started">When the request arrived (a <see cref="Stopwatch"/> timestamp).</param>
     /// <param name="RoutingMs">Time spent planning the route: prompt encoding and the router's decision.</param>
-    private readonly record struct Timing(long Started, double RoutingMs)
+    private readonly record struct Timing(long Started, TimeSpan PausedBefore, double RoutingMs)
     {
         public double ElapsedMs => Stopwatch.GetElapsedTime(Started).TotalMilliseconds;
+
+        /// <summary>How long this process's garbage collections have paused it since the request arrived.</summary>
+        public double PausedMs => (GC.GetTotalPauseDuration() - PausedBefore).TotalMilliseconds;
     }
 
     private sealed record Served(ModelRoute Route, double CostUsd, double UpstreamMs, int Status, int Fallbacks);
