@@ -24,6 +24,7 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout instead of the table" };
         var output = new Option<string?>("--out") { Description = "Write index.html, pareto.png and results.json to this folder" };
         var seed = new Option<int>("--seed") { Description = "Seeds training, the random row and the bootstrap", DefaultValueFactory = _ => 1 };
+        var costWeights = new Option<int>("--cost-weights") { Description = "Cost weights per router sweep", DefaultValueFactory = _ => new EvaluationOptions().CostWeights };
         var trainFile = new Option<string?>("--train") { Description = "Train on this table's train split instead of --data's (needs --test)" };
         var testFile = new Option<string?>("--test") { Description = "Route this table's test split over its models (with --train); its train split is the onboarding quiz pool" };
         var budget = new Option<int?>("--onboard-budget") { Description = $"With --train/--test: onboard models the training table lacks from at most N prompts of the test table's train split; only {OnboardingDialTrainer.RouterName} (the default then) can route them" };
@@ -33,7 +34,7 @@ internal static class EvalCommand
         };
         var command = new Command("eval", "Evaluate routers on a routing table's test split: Pareto curves, savings, AUC")
         {
-            data, models, routers, json, output, seed, trainFile, testFile, budget, validation,
+            data, models, routers, json, output, seed, costWeights, trainFile, testFile, budget, validation,
         };
         command.SetAction(parse =>
         {
@@ -41,7 +42,7 @@ internal static class EvalCommand
             var stderr = parse.InvocationConfiguration.Error;
             var names = parse.GetValue(routers)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (names is { Length: 0 }) throw new ArgumentException($"--routers names no router; valid routers: {string.Join(", ", RouterCatalog.Names)}");
-            var options = new EvaluationOptions(Seed: parse.GetValue(seed));
+            var options = new EvaluationOptions(Seed: parse.GetValue(seed), CostWeights: parse.GetValue(costWeights));
             var clock = Stopwatch.StartNew();
             EvaluationResult result;
             double load;
