@@ -13,6 +13,21 @@ public sealed class GatewayBenchTests
         return start;
     }
 
+    [Fact]
+    public void Warm_up_schedule_climbs_from_a_tenth_of_the_rate_to_all_of_it_over_the_ramp()
+    {
+        Assert.Equal(1000 * 2.5, GatewayBenchmark.Sent(2.5, 1000, rampSeconds: 0), 9);
+        // Over a 5 s ramp the mean rate is (100 + 1000) / 2 = 550 a second; after it, 1,000 a second.
+        Assert.Equal(550 * 5, GatewayBenchmark.Sent(5, 1000, rampSeconds: 5), 9);
+        Assert.Equal(550 * 5 + 1000 * 2, GatewayBenchmark.Sent(7, 1000, rampSeconds: 5), 9);
+        // The instantaneous rate: a tenth at the start, full at the ramp's end, never falling.
+        const double dt = 1e-4;
+        Assert.Equal(100, GatewayBenchmark.Sent(dt, 1000, 5) / dt, 0);
+        Assert.Equal(1000, (GatewayBenchmark.Sent(5, 1000, 5) - GatewayBenchmark.Sent(5 - dt, 1000, 5)) / dt, 0);
+        var rates = Enumerable.Range(0, 70).Select(i => GatewayBenchmark.Sent((i + 1) * 0.1, 1000, 5) - GatewayBenchmark.Sent(i * 0.1, 1000, 5)).ToArray();
+        Assert.All(rates.Zip(rates.Skip(1)), pair => Assert.True(pair.Second >= pair.First - 1e-9));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -220,7 +220,6 @@ public static class GatewayBenchmark
         return rounds;
     }
 
-
     private static async Task WriteSamplesAsync(string file, Samples direct, Samples dial, CancellationToken ct)
     {
         var ci = CultureInfo.InvariantCulture;
@@ -252,19 +251,24 @@ public static class GatewayBenchmark
         return args;
     }
 
+    /// <summary>
+    /// How many requests the schedule has sent <paramref name="t"/> seconds in: the rate climbs linearly from a tenth of
+    /// <paramref name="rate"/> to all of it over <paramref name="rampSeconds"/>, then stays, so sent(t) = r₀t + (r − r₀)t²/(2·ramp) on the ramp.
+    /// </summary>
+    internal static double Sent(double t, int rate, double rampSeconds)
+    {
+        if (rampSeconds <= 0) return rate * t;
+        var r0 = rate / 10.0;
+        var ramp = Math.Min(t, rampSeconds);
+        return r0 * ramp + (rate - r0) * ramp * ramp / (2 * rampSeconds) + rate * Math.Max(0, t - rampSeconds);
+    }
+
     /// <summary>Sends requests on a fixed schedule, alternating targets every block; each block half of the time.</summary>
     private static async Task<(Samples Direct, Samples Dial)> RunBlocksAsync(
         HttpClient http, (Uri Url, string Model)[] targets, string[] prompts, int rate, double seconds, CancellationToken ct, double rampSeconds = 0)
     {
         var samples = new[] { new Samples(), new Samples() };
-        // The rate climbs linearly from a tenth to full over the ramp: sent(t) = r0·t + (r − r0)·t²/(2·ramp).
-        var r0 = rampSeconds > 0 ? rate / 10.0 : rate;
-        double Due(double t)
-        {
-            var ramp = Math.Min(t, rampSeconds);
-            return r0 * ramp + (rampSeconds > 0 ? (rate - r0) * ramp * ramp / (2 * rampSeconds) : 0) + rate * Math.Max(0, t - rampSeconds);
-        }
-        var total = (int)Math.Round(Due(seconds));
+        var total = (int)Math.Round(Sent(seconds, rate, rampSeconds));
         var perBlock = Math.Max(1, (int)Math.Round(rate * BlockSeconds));
         var bodies = targets.Select(t => prompts.Select(p => Body(t.Model, p)).ToArray()).ToArray();
         var inFlight = new List<Task>(total);
@@ -278,7 +282,7 @@ public static class GatewayBenchmark
             var block = ProcessUsage.Snapshot.Take();
             while (sent < total && !ct.IsCancellationRequested)
             {
-                var due = Math.Min(total, (int)Due(clock.Elapsed.TotalSeconds) + 1);
+                var due = Math.Min(total, (int)Sent(clock.Elapsed.TotalSeconds, rate, rampSeconds) + 1);
                 for (; sent < due; sent++)
                 {
                     var target = sent / perBlock % 2;
