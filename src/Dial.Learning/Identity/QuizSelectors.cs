@@ -158,7 +158,7 @@ public abstract class VarianceReductionQuizSelector : IQuizSelector
 /// </summary>
 public sealed class StochasticGreedyQuizSelector(IQuizSelector inner) : IQuizSelector
 {
-    internal const double SampleFraction = 2.302585092994046 / 20; // ln(1/0.1) / 20
+    private static readonly double SampleFraction = Math.Log(1 / 0.1) / 20;
 
     public string Name => "stochastic-" + inner.Name;
 
@@ -166,7 +166,7 @@ public sealed class StochasticGreedyQuizSelector(IQuizSelector inner) : IQuizSel
     {
         var open = Enumerable.Range(0, candidates.Count).Where(i => !asked[i]).ToArray();
         if (open.Length == 0) throw new InvalidOperationException("every candidate question has been asked");
-        var size = Math.Min(open.Length, (int)Math.Ceiling(SampleFraction * open.Length));
+        var size = (int)Math.Ceiling(SampleFraction * open.Length);
         // A partial Fisher–Yates shuffle draws the sample; everything outside it is hidden from the inner selector
         // as if already asked, so the inner selector still sees the whole pool as the prompts to be predicted.
         for (var i = 0; i < size; i++)
