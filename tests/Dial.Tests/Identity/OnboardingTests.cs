@@ -28,6 +28,8 @@ public sealed class OnboardingTests
     [InlineData("v-optimal")]
     [InlineData("d-optimal")]
     [InlineData("representative-v-optimal")]
+    [InlineData("stochastic-v-optimal")]
+    [InlineData("stochastic-representative-v-optimal")]
     public void AdaptiveQuizzesBeatRandomOnesAtSmallBudgets(string selector)
     {
         foreach (var budget in new[] { 5, 10 })

@@ -76,7 +76,7 @@ public sealed class StudyCommandTests : IDisposable
         Assert.Equal(["scholar"], root.GetProperty("held_out").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(2, root.GetProperty("train_models").GetInt32());
         var rows = root.GetProperty("rows").EnumerateArray().ToArray();
-        Assert.Equal(["trained-on-everything", "price-only", "v-optimal", "random", "v-optimal", "random"], rows.Select(r => r.GetProperty("router").GetString()));
+        Assert.Equal(["trained-on-everything", "price-only", "stochastic-representative-v-optimal", "random", "stochastic-representative-v-optimal", "random"], rows.Select(r => r.GetProperty("router").GetString()));
         Assert.Equal([null, null, 2, 2, 4, 4], rows.Select(r => r.GetProperty("budget").ValueKind == JsonValueKind.Null ? (int?)null : r.GetProperty("budget").GetInt32()));
         foreach (var r in rows)
         {
