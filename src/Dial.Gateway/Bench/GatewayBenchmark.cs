@@ -205,17 +205,20 @@ public static class GatewayBenchmark
         BenchGateway gateway, ProcessUsage.Snapshot? gatewayAtWarmup, CancellationToken ct)
     {
         var rounds = new List<SettlingRound>();
+        // Each round's end is the next one's start, so each process is read once per round.
+        var own = ProcessUsage.Snapshot.Take();
+        var other = await gateway.TotalsAsync(ct);
         while (rounds.Count < maxRounds)
         {
-            var own = ProcessUsage.Snapshot.Take();
-            var other = await gateway.TotalsAsync(ct);
             await Task.Delay(500, ct);
             await RunBlocksAsync(http, targets, prompts, rate, 2, ct);
+            var ownAfter = ProcessUsage.Snapshot.Take();
             var otherAfter = await gateway.TotalsAsync(ct);
-            var round = new SettlingRound((ProcessUsage.Snapshot.Take().Jit - own.Jit).TotalMilliseconds, (otherAfter?.Jit - other?.Jit)?.TotalMilliseconds,
+            var round = new SettlingRound((ownAfter.Jit - own.Jit).TotalMilliseconds, (otherAfter?.Jit - other?.Jit)?.TotalMilliseconds,
                 otherAfter?.Collections - gatewayAtWarmup?.Collections);
             rounds.Add(round);
             if (!(round.GatewayCollections < SettledCollections)) break;
+            (own, other) = (ownAfter, otherAfter);
         }
         return rounds;
     }
