@@ -1,6 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
+using Dial.Gateway.Configuration;
+using Dial.Gateway.Security;
 using Dial.Gateway.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Dial.Gateway.Tests;
 
@@ -9,7 +13,7 @@ public abstract class StoreContract
 {
     protected abstract IGatewayStore NewStore();
 
-    private static RequestRecord Request(string id, string? key = "team-a", double cost = 0.25, DateTimeOffset? at = null, Preference? preference = null) =>
+    protected static RequestRecord Request(string id, string? key = "team-a", double cost = 0.25, DateTimeOffset? at = null, Preference? preference = null) =>
         new(id, at ?? DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000), key, "dial/auto", "balanced", "good-large", "fake", "knn",
             preference, 0.8, 0.3, cost, 12.5, 200, 1, "the prompt, with 'quotes' and ünïcode");
 
@@ -129,6 +133,42 @@ public sealed class SqliteStoreTests : StoreContract, IDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Request_log_writer_yields_the_cpu_to_requests_and_still_stores_every_record()
+    {
+        var store = NewStore();
+        await store.MigrateAsync(CancellationToken.None);
+        var log = new RequestLog(store, new SpendingTracker(store, TimeProvider.System, Options.Create(new GatewayOptions())), NullLogger<RequestLog>.Instance);
+        await log.StartAsync(CancellationToken.None);
+        var ids = Enumerable.Range(0, 50).Select(i => $"req-{i}-{Guid.NewGuid()}").ToList();
+        foreach (var id in ids) await log.AppendAsync(Request(id), CancellationToken.None);
+        await log.FlushAsync(CancellationToken.None);
+
+        // Linux names a thread by the first 15 bytes of its name. Gateways that other tests host run writers too.
+        var writers = Directory.GetDirectories("/proc/self/task").Where(task => ThreadName(task) == "dial-request-lo").ToList();
+        Assert.NotEmpty(writers);
+        Assert.All(writers, writer => Assert.Equal(SchedIdle, SchedulingPolicy(writer)));
+        foreach (var id in ids) Assert.Equal(id, (await store.FindRequestAsync(id, CancellationToken.None))?.Id);
+        await log.StopAsync(CancellationToken.None);
+    }
+
+    private const int SchedIdle = 5;
+
+    /// <summary>A thread that ended since the folder was listed has no name left to read.</summary>
+    private static string? ThreadName(string taskFolder)
+    {
+        try { return File.ReadAllText(Path.Combine(taskFolder, "comm")).Trim(); }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>Field 41 of the thread's stat line; fields are counted after the name, which may hold spaces.</summary>
+    private static int SchedulingPolicy(string taskFolder)
+    {
+        var stat = File.ReadAllText(Path.Combine(taskFolder, "stat"));
+        var afterName = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(afterName[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public void Dispose()

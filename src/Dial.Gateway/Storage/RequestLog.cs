@@ -9,8 +9,9 @@ namespace Dial.Gateway.Storage;
 /// <see cref="Linger"/> after the first record of a batch so batches grow under load (a few commits a second
 /// instead of hundreds), unless a flush is asked for. It runs on its own thread because SQLite's "async" calls
 /// block: on the thread pool they would stall the requests sharing this small machine's few pool threads.
-/// The queue is bounded and applies back-pressure when full rather than dropping records. Each write's spend
-/// totals go to the <see cref="SpendingTracker"/>. Stopping drains the queue first.
+/// The queue is bounded and applies back-pressure when full rather than dropping records. On Linux the writer runs
+/// in the idle scheduling class (<see cref="IdleScheduling"/>): requests come first, the log takes the time they
+/// leave. Each write's spend totals go to the <see cref="SpendingTracker"/>. Stopping drains the queue first.
 /// </summary>
 public sealed class RequestLog(IGatewayStore store, SpendingTracker spending, ILogger<RequestLog> logger) : IHostedService
 {
@@ -51,6 +52,8 @@ public sealed class RequestLog(IGatewayStore store, SpendingTracker spending, IL
 
     private void WriteLoop()
     {
+        if (!IdleScheduling.TryEnter())
+            logger.LogDebug("the request log's writer runs at normal CPU priority (no idle scheduling class here)");
         var batch = new List<RequestRecord>(MaxBatch);
         var flushes = new List<TaskCompletionSource>();
         var reader = _queue.Reader;
