@@ -28,6 +28,7 @@ internal static class ServeCommand
             if (parse.GetValue(policy) is { } p) args.Add($"--Dial:PolicyFile={p}");
             if (parse.GetValue(table) is { } t) args.Add($"--Dial:Table={t}");
             args.AddRange(parse.UnmatchedTokens);
+            InlineIo.ApplyServeSetting();
             try
             {
                 return await GatewayHost.RunAsync(args.ToArray(), ct);

@@ -22,6 +22,7 @@ public static class GatewayHost
         // A start-up failure (bad configuration, unknown router, port in use) reaches the caller as an exception,
         // which `dial serve` reports in one line; the host's own log of it would add a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        if (InlineIo.Enabled) builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.Services.AddDialGateway(builder.Configuration);
         var app = builder.Build();
         app.UseDialGateway();

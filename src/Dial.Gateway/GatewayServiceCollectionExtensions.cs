@@ -115,6 +115,7 @@ public static class GatewayServiceCollectionExtensions
             RequestLimits.Apply(context, maxBody);
             return next(context);
         });
+        if (InlineIo.Enabled) app.Use(InlineIo.LeaveSocketThreadUnlessChatAsync);
         app.MapDialGateway();
         return app;
     }

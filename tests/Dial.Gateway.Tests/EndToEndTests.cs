@@ -48,6 +48,33 @@ public sealed class EndToEndTests(GatewayTestEnvironment env) : IClassFixture<Ga
         "--Dial:Resilience:MaxRetries=1", "--Dial:Resilience:RetryBaseDelayMs=1", "--Dial:Router=knn",
     ];
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("0", false)]
+    public async Task Dial_serve_completes_socket_io_inline_unless_the_operator_turned_it_off(string? setting, bool inline)
+    {
+        var start = DialCommand(["serve", "--urls", "http://127.0.0.1:0", .. Arguments()]);
+        if (setting is null) start.Environment.Remove(InlineIo.Variable);
+        else start.Environment[InlineIo.Variable] = setting;
+        await using var server = await GatewayProcess.StartAsync(start, TimeSpan.FromSeconds(120));
+        using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl) };
+
+        // The chat path stays on the socket threads; feedback, request lookups and health move to the pool (SQLite blocks).
+        using var chat = await http.PostAsync("/v1/chat/completions", new StringContent(
+            """{"model": "dial/ok", "messages": [{"role": "user", "content": "inline or not"}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
+        var id = chat.Headers.GetValues("X-Dial-Request-Id").Single();
+        using var feedback = await http.PostAsync("/v1/feedback", new StringContent($$"""{"request_id": "{{id}}", "score": 0.5}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, feedback.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/v1/requests/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+
+        // Inline completions give each core its own socket thread; otherwise one thread serves up to 30 cores.
+        var socketThreads = Directory.GetDirectories($"/proc/{server.Id}/task")
+            .Count(task => File.Exists(Path.Combine(task, "comm")) && File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+        Assert.Equal(inline ? Environment.ProcessorCount : 1, socketThreads);
+    }
+
     [Fact]
     public async Task Dial_serve_speaks_to_the_official_openai_client_falls_back_and_keeps_feedback_across_a_crash()
     {

@@ -24,6 +24,8 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>The first address it listens on, without a trailing slash.</summary>
     public string BaseUrl { get; private set; } = "";
 
+    public int Id => _process.Id;
+
     /// <summary>Everything it wrote to standard output and standard error so far.</summary>
     public string Output
     {

@@ -44,6 +44,8 @@ public sealed class FeedbackHandler(
         var feedback = new FeedbackRecord(requestId, score, comment, client?.Name, clock.GetUtcNow());
         await store.AddFeedbackAsync(feedback, ct);
         var routed = new RoutingFeedback(requestId, request.Prompt, request.Preference, request.Model, score, request.CostUsd, feedback.At);
+        // Learners' updates are CPU work, and under inline I/O an asynchronous store (PostgreSQL) resumes us on a socket thread.
+        if (InlineIo.Enabled) await Task.Yield();
         foreach (var sink in _sinks)
         {
             try
