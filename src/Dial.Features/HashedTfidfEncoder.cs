@@ -156,9 +156,17 @@ public sealed class HashedTfidfEncoder : IPromptEncoder
         }
     }
 
+    /// <summary>
+    /// The norm is summed one element at a time in double precision, not with <c>TensorPrimitives.Norm</c>: that one
+    /// adds in lanes as wide as the CPU's vectors, so its last bits, and every feature divided by it, depended on the
+    /// machine (the bit-for-bit test failed on a VM without AVX-512 against values taken on one with it), and a policy
+    /// would not encode prompts exactly alike on two machines.
+    /// </summary>
     private static void NormalizeHalf(Span<float> half)
     {
-        var norm = TensorPrimitives.Norm(half);
+        double squares = 0;
+        foreach (var x in half) squares += (double)x * x;
+        var norm = (float)Math.Sqrt(squares);
         if (norm > 0) TensorPrimitives.Divide(half, norm, half);
     }
 
