@@ -24,10 +24,13 @@ public static class InlineIo
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable))) Environment.SetEnvironmentVariable(Variable, "1");
     }
 
-    /// <summary>Moves requests other than chat completions off the socket thread (see the class summary).</summary>
-    internal static async Task LeaveSocketThreadUnlessChatAsync(HttpContext context, RequestDelegate next)
+    /// <summary>Moves requests other than chat completions off the socket thread (see the class summary); chat passes straight through.</summary>
+    internal static Task LeaveSocketThreadUnlessChatAsync(HttpContext context, RequestDelegate next) =>
+        context.Request.Path.StartsWithSegments(ChatCompletionsPath) ? next(context) : OnThreadPoolAsync(context, next);
+
+    private static async Task OnThreadPoolAsync(HttpContext context, RequestDelegate next)
     {
-        if (!context.Request.Path.StartsWithSegments(ChatCompletionsPath)) await Task.Yield();
+        await Task.Yield();
         await next(context);
     }
 

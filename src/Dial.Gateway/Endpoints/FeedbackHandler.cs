@@ -19,6 +19,8 @@ public sealed class FeedbackHandler(
 {
     private const int MaxCommentChars = 4000;
 
+    private readonly bool _inlineIo = InlineIo.Enabled;
+
     private readonly IFeedbackSink[] _sinks = router is IFeedbackSink learner && !registeredSinks.Contains(learner)
         ? [.. registeredSinks, learner]
         : [.. registeredSinks];
@@ -45,7 +47,7 @@ public sealed class FeedbackHandler(
         await store.AddFeedbackAsync(feedback, ct);
         var routed = new RoutingFeedback(requestId, request.Prompt, request.Preference, request.Model, score, request.CostUsd, feedback.At);
         // Learners' updates are CPU work, and under inline I/O an asynchronous store (PostgreSQL) resumes us on a socket thread.
-        if (InlineIo.Enabled) await Task.Yield();
+        if (_inlineIo) await Task.Yield();
         foreach (var sink in _sinks)
         {
             try
