@@ -70,9 +70,8 @@ public sealed class EndToEndTests(GatewayTestEnvironment env) : IClassFixture<Ga
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
 
         // Inline completions give each core its own socket thread; otherwise one thread serves up to 30 cores.
-        var socketThreads = Directory.GetDirectories($"/proc/{server.Id}/task")
-            .Count(task => File.Exists(Path.Combine(task, "comm")) && File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
-        Assert.Equal(inline ? Environment.ProcessorCount : 1, socketThreads);
+        var socketThreads = LinuxThreads.Named(server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ".NET Sockets");
+        Assert.Equal(inline ? Environment.ProcessorCount : 1, socketThreads.Count);
     }
 
     [Fact]

@@ -147,7 +147,7 @@ public sealed class SqliteStoreTests : StoreContract, IDisposable
         await log.FlushAsync(CancellationToken.None);
 
         // Linux names a thread by the first 15 bytes of its name. Gateways that other tests host run writers too.
-        var writers = Directory.GetDirectories("/proc/self/task").Where(task => ThreadName(task) == "dial-request-lo").ToList();
+        var writers = LinuxThreads.Named("self", "dial-request-lo");
         Assert.NotEmpty(writers);
         Assert.All(writers, writer => Assert.Equal(SchedIdle, SchedulingPolicy(writer)));
         foreach (var id in ids) Assert.Equal(id, (await store.FindRequestAsync(id, CancellationToken.None))?.Id);
@@ -155,13 +155,6 @@ public sealed class SqliteStoreTests : StoreContract, IDisposable
     }
 
     private const int SchedIdle = 5;
-
-    /// <summary>A thread that ended since the folder was listed has no name left to read.</summary>
-    private static string? ThreadName(string taskFolder)
-    {
-        try { return File.ReadAllText(Path.Combine(taskFolder, "comm")).Trim(); }
-        catch (IOException) { return null; }
-    }
 
     /// <summary>Field 41 of the thread's stat line; fields are counted after the name, which may hold spaces.</summary>
     private static int SchedulingPolicy(string taskFolder)

@@ -185,3 +185,18 @@ public abstract class InProcessGatewayTest : IAsyncLifetime
         await Factory.DisposeAsync();
     }
 }
+
+/// <summary>A Linux process's threads by name, from /proc (Linux keeps the first 15 bytes of a thread's name).</summary>
+public static class LinuxThreads
+{
+    /// <summary>The /proc task folders of <paramref name="process"/>'s threads named <paramref name="name"/>; "self" for this process.</summary>
+    public static IReadOnlyList<string> Named(string process, string name) =>
+        Directory.GetDirectories($"/proc/{process}/task").Where(task => Name(task) == name).ToList();
+
+    /// <summary>A thread that ended since the folder was listed has no name left to read.</summary>
+    private static string? Name(string taskFolder)
+    {
+        try { return File.ReadAllText(Path.Combine(taskFolder, "comm")).Trim(); }
+        catch (IOException) { return null; }
+    }
+}
