@@ -63,8 +63,44 @@ public sealed class GatewayBenchTests
         Assert.True(result.Settling.Count == 2 || !(result.Settling[^1].GatewayCollections < 2));
         Assert.All(result.Settling, r => Assert.Equal(ownProcess, r.GatewayCollections is not null));
         Assert.All(result.Settling, r => Assert.Equal(ownProcess, r.GatewayJitMs is not null));
+        // The host's account covers the measured seconds on every core: at least the 2 s minus a tick per core, at most
+        // what the run could have taken in all.
+        var steal = Assert.NotNull(result.Steal);
+        Assert.InRange(steal.TotalSeconds, Environment.ProcessorCount * 1.9, Environment.ProcessorCount * 30.0);
+        Assert.InRange(steal.StolenSeconds, 0, steal.TotalSeconds);
         var printed = new StringWriter();
         result.Print(printed);
         Assert.Contains("overhead added by Dial", printed.ToString());
+        Assert.Contains("host: the hypervisor took", printed.ToString());
+    }
+
+    [Fact]
+    public void Host_steal_is_read_from_the_cpu_line_of_proc_stat()
+    {
+        // user nice system idle iowait irq softirq steal guest guest_nice, in hundredths of a second
+        var start = HostSteal.Parse("cpu  513916 191977 107269 1056528 7298 0 28183 21300 0 0", "/proc/stat");
+        var end = HostSteal.Parse("cpu  514016 191977 107369 1056628 7298 0 28183 21400 40 0", "/proc/stat");
+        var interval = end - start;
+        Assert.Equal(1.0, interval.StolenSeconds, 9);
+        Assert.Equal(4.0, interval.TotalSeconds, 9); // guest time is inside user time, so not counted twice
+        Assert.Equal(0.25, interval.Share, 9);
+    }
+
+    [Theory]
+    [InlineData("cpu0 1 2 3 4 5 6 7 8 9 10")]
+    [InlineData("cpu  1 2 3 4 5 6 7")]
+    [InlineData("cpu  1 2 3 4 5 6 x 8 9 10")]
+    [InlineData("")]
+    public void A_proc_stat_line_that_is_not_the_cpu_totals_is_an_error_naming_the_file(string line)
+    {
+        var e = Assert.Throws<FormatException>(() => HostSteal.Parse(line, "/proc/stat"));
+        Assert.StartsWith("/proc/stat: ", e.Message);
+    }
+
+    [Fact]
+    public void Host_steal_reads_this_machines_counters()
+    {
+        var now = Assert.NotNull(HostSteal.Read());
+        Assert.True(now.TotalSeconds > 0 && now.StolenSeconds >= 0 && now.StolenSeconds <= now.TotalSeconds);
     }
 }

@@ -78,9 +78,10 @@ public sealed record UsagePerRequest(double CpuMs, double AllocatedKb, double Co
 /// <param name="DialUsage">The same during the blocks through Dial: with the gateway in its own process, the load generator's and the upstream's share only.</param>
 /// <param name="GatewayProcessUsage">With the gateway in its own process, that process's usage per routed request over the measured seconds.</param>
 /// <param name="Settling">The rounds that brought the gateway to its steady state before measuring.</param>
+/// <param name="Steal">The machine's CPU time over the measured seconds and the part the hypervisor gave to others; null where the OS does not say.</param>
 public sealed record GatewayBenchResult(GatewayBenchOptions Options, LatencySummary Direct, LatencySummary ThroughDial, LatencySummary ServerOverhead,
     LatencySummary Routing, LatencySummary UpstreamCall, TailBreakdown SlowestThroughDial, UsagePerRequest DirectUsage, UsagePerRequest DialUsage, UsagePerRequest? GatewayProcessUsage,
-    IReadOnlyList<SettlingRound> Settling)
+    IReadOnlyList<SettlingRound> Settling, HostSteal? Steal)
 {
     public double OverheadP50Ms => ThroughDial.P50Ms - Direct.P50Ms;
     public double OverheadP99Ms => ThroughDial.P99Ms - Direct.P99Ms;
@@ -106,6 +107,9 @@ public sealed record GatewayBenchResult(GatewayBenchOptions Options, LatencySumm
         o.WriteLine($"{"per request",-12}  {"CPU ms",8}  {"alloc KB",8}  {"GCs",8}  {"GC pause ms",11}  ({(GatewayProcessUsage is null ? "whole process: client, gateway and upstream" : "benchmark process: client and upstream; gateway: its own process, per routed request")})");
         foreach (var (name, u) in usages)
             o.WriteLine(string.Create(ci, $"{name,-12}  {u.CpuMs,8:F3}  {u.AllocatedKb,8:F1}  {u.Collections,8:F4}  {u.GcPauseMs,11:F4}"));
+        o.WriteLine(Steal is { } st
+            ? string.Create(ci, $"host: the hypervisor took {st.Share:P1} of this machine's CPU time while measuring ({st.StolenSeconds:0.00} of {st.TotalSeconds:0.0} CPU-seconds); tails are comparable only at similar steal")
+            : "host: CPU steal not reported by this OS");
     }
 }
 
@@ -147,7 +151,9 @@ public static class GatewayBenchmark
             log.WriteLine("measuring...");
             var before = await gateway.TotalsAsync(ct);
             using var pauses = new GcPauses();
+            var stealBefore = HostSteal.Read();
             var (direct, dial) = await RunBlocksAsync(http, targets, prompts, options.Rate, options.Seconds, ct);
+            var steal = HostSteal.Read() - stealBefore;
             if (options.SamplesFile is { } file) await WriteSamplesAsync(file, direct, dial, ct);
             var after = await gateway.TotalsAsync(ct);
             var half = options.Seconds / 2;
@@ -160,7 +166,7 @@ public static class GatewayBenchmark
             }
             return new GatewayBenchResult(options, direct.Summary(x => x.TotalMs, half), dial.Summary(x => x.TotalMs, half), dial.Summary(x => x.OwnMs, half),
                 dial.Summary(x => x.RoutingMs, half), dial.Summary(x => x.UpstreamMs, half), dial.Tail(pauses.Pauses()),
-                direct.Usage.PerRequest(direct.Count), dial.Usage.PerRequest(dial.Count), gatewayUsage, settling);
+                direct.Usage.PerRequest(direct.Count), dial.Usage.PerRequest(dial.Count), gatewayUsage, settling, steal);
         }
         finally
         {
