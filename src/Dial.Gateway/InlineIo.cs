@@ -7,7 +7,7 @@ namespace Dial.Gateway;
 /// wake-up on a small machine: in <c>dial bench gateway</c> the gateway's CPU per request fell by a fifth and
 /// Dial's median overhead from ~0.49 to ~0.42 ms (docs/gateway.md, "Session 8"). The price: code that blocks on a socket
 /// thread stalls every connection of that thread, so only the chat completions path stays there (it never
-/// blocks: the request log is written by its own thread) and every other request moves to the thread pool first,
+/// blocks: the request log is written by its own thread, a capped key's spend is read on the thread pool) and every other request moves to the thread pool first,
 /// where SQLite's blocking calls belong. <c>dial serve</c> turns it on unless the variable is set already; the
 /// runtime reads it once, before the first socket, so it cannot be a configuration key.
 /// </summary>

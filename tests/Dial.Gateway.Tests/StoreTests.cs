@@ -154,6 +154,39 @@ public sealed class SqliteStoreTests : StoreContract, IDisposable
         await log.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task Spending_cap_reads_the_store_off_the_callers_thread_and_still_enforces_the_cap()
+    {
+        var store = NewStore();
+        await store.MigrateAsync(CancellationToken.None);
+        await store.AppendRequestsAsync([Request("req-" + Guid.NewGuid(), key: "team-a", cost: 0.25, at: DateTimeOffset.UtcNow)], CancellationToken.None);
+        var (recorded, recording) = ThreadRecordingStore.Over(store);
+        var tracker = new SpendingTracker(recorded, TimeProvider.System, Options.Create(new GatewayOptions()));
+
+        // A thread of its own stands for a socket thread: blocking on the check keeps it from running anything else.
+        int caller = 0;
+        Exception? thrown = null;
+        var thread = new Thread(() =>
+        {
+            caller = Environment.CurrentManagedThreadId;
+            try
+            {
+                tracker.EnsureWithinCapAsync(new ClientIdentity("team-a", 0.2), CancellationToken.None).AsTask().Wait();
+            }
+            catch (AggregateException e)
+            {
+                thrown = e.InnerException;
+            }
+        });
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(429, Assert.IsType<Endpoints.GatewayException>(thrown).Status);
+        var reads = recording.Threads(nameof(IGatewayStore.MonthSpendAsync));
+        Assert.Single(reads);
+        Assert.NotEqual(caller, reads[0]);
+    }
+
     private const int SchedIdle = 5;
 
     /// <summary>Field 41 of the thread's stat line; fields are counted after the name, which may hold spaces.</summary>
@@ -264,5 +297,28 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres, GatewayTestEn
         Assert.Equal(HttpStatusCode.OK, fromB);
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], fromA);
         Assert.Equal(HttpStatusCode.TooManyRequests, againFromB);
+    }
+}
+
+/// <summary>Passes every call to a real store and notes the thread each method was entered on.</summary>
+public class ThreadRecordingStore : System.Reflection.DispatchProxy
+{
+    private IGatewayStore _inner = null!;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Method, int Thread)> _calls = new();
+
+    public static (IGatewayStore Store, ThreadRecordingStore Recording) Over(IGatewayStore inner)
+    {
+        var proxy = Create<IGatewayStore, ThreadRecordingStore>();
+        var recording = (ThreadRecordingStore)(object)proxy;
+        recording._inner = inner;
+        return (proxy, recording);
+    }
+
+    public int[] Threads(string method) => _calls.Where(c => c.Method == method).Select(c => c.Thread).ToArray();
+
+    protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+    {
+        _calls.Enqueue((targetMethod!.Name, Environment.CurrentManagedThreadId));
+        return targetMethod.Invoke(_inner, args);
     }
 }

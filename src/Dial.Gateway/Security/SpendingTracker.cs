@@ -55,7 +55,10 @@ public sealed class SpendingTracker(IGatewayStore store, TimeProvider clock, IOp
             _spend.TryUpdate(key, new MonthlySpend(month), spend);
             spend = _spend[key];
         }
-        if (now - spend.RefreshedAt >= _refreshAfter) await spend.RefreshAsync(() => store.MonthSpendAsync(key, month, CancellationToken.None), clock).WaitAsync(ct);
+        // The query starts on the thread pool: SQLite's "asynchronous" calls block their caller, and with inline I/O
+        // the caller is a socket thread whose every connection would wait for the query.
+        if (now - spend.RefreshedAt >= _refreshAfter)
+            await spend.RefreshAsync(() => Task.Run(() => store.MonthSpendAsync(key, month, CancellationToken.None)), clock).WaitAsync(ct);
         return spend;
     }
 
