@@ -10,7 +10,14 @@ public static class CostWeightSweep
 {
     private const double MinLambda = 1e-4, MaxLambda = 1e4;
 
-    public static double[] Weights(int count = 100)
+    /// <summary>
+    /// 300 points, the resolution at which ../shared/design/targets.md measured the reference routers: the sweep samples a
+    /// curve whose envelope is the figure, and at 100 points every router's auc was still 0.001–0.008 short of it
+    /// (docs/policy.md, "How much the sweep's resolution moves the figures").
+    /// </summary>
+    public const int DefaultCount = 300;
+
+    public static double[] Weights(int count = DefaultCount)
     {
         if (count < 3) throw new ArgumentOutOfRangeException(nameof(count), count, "a sweep needs at least 3 cost weights");
         var weights = new double[count];

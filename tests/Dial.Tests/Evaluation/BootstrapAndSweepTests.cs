@@ -34,7 +34,7 @@ public sealed class BootstrapAndSweepTests
     public void SweepRunsFromQualityOnlyToCostOnlyDenserAtTheEnds()
     {
         var w = CostWeightSweep.Weights();
-        Assert.Equal(100, w.Length);
+        Assert.Equal(CostWeightSweep.DefaultCount, w.Length);
         Assert.Equal(0, w[0]);
         Assert.Equal(1, w[^1]);
         Assert.All(w.Zip(w.Skip(1)), pair => Assert.True(pair.First < pair.Second));

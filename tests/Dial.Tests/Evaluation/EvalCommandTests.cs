@@ -62,7 +62,7 @@ public sealed class EvalCommandTests : IDisposable
             foreach (var key in new[] { "auc", "max_quality", "savings_at_best_single_quality", "savings_at_99", "savings_at_98", "apgr" })
                 Assert.Equal(JsonValueKind.Number, r.GetProperty(key).ValueKind);
             var points = r.GetProperty("points").EnumerateArray().ToArray();
-            Assert.Equal(100, points.Length);
+            Assert.Equal(Dial.Evaluation.CostWeightSweep.DefaultCount, points.Length);
             foreach (var p in points)
             {
                 Assert.InRange(p.GetProperty("cost_weight").GetDouble(), 0, 1);
