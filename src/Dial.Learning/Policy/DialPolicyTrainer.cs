@@ -69,7 +69,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
             _ => CandidateDescriber.Learned(names, _options.EmbeddingDimension, random),
         };
         var encoder = PolicyEncoder(context);
-        var network = new PolicyNetwork(encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random, itemPrior: _options.Items is not null);
+        var network = new PolicyNetwork(encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random, itemPrior: _options.Items is not null, costRank: _options.CostRank);
         var baseline = new RewardBaseline(_options.Hidden, BaselineHidden, random);
         IEnumerable<Parameter> trained = [.. network.Parameters, .. baseline.Parameters];
         if (describer.Trainable) trained = trained.Append(describer.Vectors);

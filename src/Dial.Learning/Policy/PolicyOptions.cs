@@ -38,6 +38,13 @@ public sealed record PolicyOptions
     /// </summary>
     public int Hidden { get; init; } = 32;
 
+    /// <summary>
+    /// Rank of the cost head's prompt-by-candidate term (<see cref="PolicyNetwork.CostRank"/>): how many directions of
+    /// the prompt's content each candidate's predicted cost may respond to in its own way; 0 leaves the prompt's
+    /// content out of ĉ. Each adds members × 4 bytes per prompt feature to what a decision reads.
+    /// </summary>
+    public int CostRank { get; init; } = 4;
+
     /// <summary>Length of the learned per-model embedding, when no identities are given.</summary>
     public int EmbeddingDimension { get; init; } = 8;
 
@@ -81,6 +88,7 @@ public sealed record PolicyOptions
         if (WarmStartEpochs < 0 || WarmStartEpochs > Epochs) throw new ArgumentOutOfRangeException(nameof(WarmStartEpochs), WarmStartEpochs, "warm-start epochs must be between 0 and the number of epochs");
         if (EnsembleSize <= 0) throw new ArgumentOutOfRangeException(nameof(EnsembleSize), EnsembleSize, "an ensemble needs at least one policy");
         if (FeatureDimension is <= 0) throw new ArgumentOutOfRangeException(nameof(FeatureDimension), FeatureDimension, "the feature dimension must be positive");
+        if (CostRank < 0) throw new ArgumentOutOfRangeException(nameof(CostRank), CostRank, "the cost term's rank must not be negative");
         if (Hidden <= 0 || EmbeddingDimension <= 0 || BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(Hidden), "hidden size, embedding dimension and batch size must be positive");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
         if (IdentityVariants is not null && Identities is null) throw new ArgumentException("identity variants need the identities they vary (PolicyOptions.Identities)");
