@@ -197,15 +197,16 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         }
         for (var n = 0; n < step.Count; n++)
             TensorPrimitives.Add(_promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden), step.Column(n), _promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden));
-        var parameters = network.Parameters;
-        for (var p = 1; p < parameters.Count; p++)
+        var parameters = network.DenseStepParameters;
+        for (var p = 0; p < parameters.Count; p++)
         {
             var value = parameters[p].Value;
-            var delta = step.Dense[p - 1];
+            var delta = step.Dense[p];
             for (var i = 0; i < value.Length; i++) value[i] += delta[i];
         }
         network.Prompt.Bias.Value.AsSpan(0, Hidden).CopyTo(_promptBias.AsSpan(member * Hidden, Hidden));
-        if (CostRank > 0) StackMember(network.CostPrompt!, member, _costColumns, _costBias, CostWidth);
+        // U is not in a step (it stays as trained online); its bias u₀ is.
+        if (CostRank > 0) network.CostPrompt!.Bias.Value.AsSpan(0, CostRank).CopyTo(_costBias.AsSpan(member * CostRank, CostRank));
         _beta = MeanBeta(Members);
         _candidateTerms.Clear();
     }

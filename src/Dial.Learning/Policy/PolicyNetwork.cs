@@ -95,6 +95,13 @@ public sealed class PolicyNetwork
         .. CostPrompt?.Parameters ?? [], .. CostMix?.Parameters ?? [],
     ];
 
+    /// <summary>
+    /// What an online step (<see cref="PolicyStep"/>) moves densely: every parameter but the two prompt weight
+    /// matrices, whose gradients are a projection's gradient times the prompt's features. W_x moves sparsely, in the
+    /// prompt's feature columns; U stays as trained, so a step stays a few thousand floats per member.
+    /// </summary>
+    public IReadOnlyList<Parameter> DenseStepParameters => Parameters.Skip(1).Where(p => p != CostPrompt?.Weight).ToArray();
+
     /// <summary>Scores every candidate of <paramref name="pass"/> (descriptors, latencies and preference already set).</summary>
     public void Forward(PolicyPass pass, ReadOnlySpan<float> features, float logLength)
     {
