@@ -136,9 +136,11 @@ public sealed class PolicyFineTuner : IOnlineLearner
                 pass.Latency[0] = DialPolicy.NormalizedLatency(card, standby.Scale);
                 _projection.AsSpan(m * pass.Projection.Length, pass.Projection.Length).CopyTo(pass.Projection);
                 pass.LogLength = logLength;
+                member.Network.ProjectCost(features, pass.CostProjection);
                 member.Network.ScoreCandidates(pass);
                 // Zero features keep the backward pass from scattering W_x's gradient into the network's row-major
                 // matrix; the optimiser forms that gradient itself from the projection's gradient, column by column.
+                // The cost term's prompt weights U get none either, so online they stay as trained (its u₀, S, s₀ learn).
                 _objective.WarmStart(member.Network, pass, _noFeatures, score, cost, backward: true);
                 _optimisers[m].Step(member.Network, pass.ProjectionGradient, features);
                 standby.ApplyStep(m, _optimisers[m].Change);
@@ -240,7 +242,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
 
     private static PolicyNetwork Copy(PolicyNetwork source)
     {
-        var copy = new PolicyNetwork(source.Features, source.Descriptor, source.Hidden, source.Beta, new Random(0), source.HasItemPrior);
+        var copy = new PolicyNetwork(source.Features, source.Descriptor, source.Hidden, source.Beta, new Random(0), source.HasItemPrior, source.CostRank);
         var from = source.Parameters;
         var to = copy.Parameters;
         for (var i = 0; i < from.Count; i++) from[i].Value.CopyTo(to[i].Value, 0);

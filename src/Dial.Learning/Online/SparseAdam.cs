@@ -8,7 +8,8 @@ namespace Dial.Learning.Online;
 /// network accumulated into a <see cref="PolicyStep"/> instead of changing the network itself. In W_x it is lazy:
 /// only the columns of the prompt's non-zero features, the only ones with a gradient, have their moments updated
 /// and move, as in PyTorch's SparseAdam; dense Adam would also move every other column by its decaying momentum,
-/// which costs the whole matrix per observation. Every other parameter follows dense Adam exactly. The first
+/// which costs the whole matrix per observation. The cost term's prompt weights U do not move (see
+/// <see cref="PolicyNetwork.DenseStepParameters"/>); every other parameter follows dense Adam exactly. The first
 /// step equals dense Adam's, since zero moments and a zero gradient move nothing.
 /// </summary>
 public sealed class SparseAdam
@@ -34,7 +35,7 @@ public sealed class SparseAdam
         PromptWeights = promptWeights;
         _promptM = promptWeights ? new float[_features * _hidden] : [];
         _promptV = promptWeights ? new float[_features * _hidden] : [];
-        var dense = network.Parameters.Skip(1).ToArray();
+        var dense = network.DenseStepParameters;
         _m = dense.Select(p => new float[p.Value.Length]).ToArray();
         _v = dense.Select(p => new float[p.Value.Length]).ToArray();
         LearningRate = learningRate;
@@ -70,12 +71,12 @@ public sealed class SparseAdam
             count++;
         }
         Change.Count = count;
-        var parameters = network.Parameters;
-        for (var p = 1; p < parameters.Count; p++)
+        var parameters = network.DenseStepParameters;
+        for (var p = 0; p < parameters.Count; p++)
         {
             var g = parameters[p].Gradient;
-            var delta = Change.Dense[p - 1];
-            var (m, v) = (_m[p - 1], _v[p - 1]);
+            var delta = Change.Dense[p];
+            var (m, v) = (_m[p], _v[p]);
             for (var i = 0; i < g.Length; i++) delta[i] = Move(g[i], ref m[i], ref v[i], c1, c2);
             Array.Clear(g);
         }

@@ -30,6 +30,14 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
     private readonly float[] _promptColumns;
 
     private readonly float[] _promptBias;
+
+    /// <summary>
+    /// Every member's cost-term projection U stacked the same way, each feature's run padded with zeros to a whole
+    /// number of 16-float blocks (3 members × rank 4 = 12 floats become 16), so it is walked in registers too.
+    /// </summary>
+    private readonly float[] _costColumns;
+
+    private readonly float[] _costBias;
     private float _beta;
     private readonly ThreadLocal<Scratch> _scratch;
 
@@ -52,11 +60,13 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
             if (!m.Models.SequenceEqual(first.Models)) throw new ArgumentException("ensemble members must know the same model cards, in the same order");
             if (m.Network.Hidden != first.Network.Hidden) throw new ArgumentException("ensemble members must have the same hidden size");
             if (!ReferenceEquals(m.Items, first.Items)) throw new ArgumentException("ensemble members must share one item model, or all have none");
+            if (m.Network.CostRank != first.Network.CostRank) throw new ArgumentException("ensemble members must have the same cost-term rank");
         }
         Name = name;
         Members = members;
         _cards = first.Models.ToDictionary(m => m.Name, StringComparer.Ordinal);
-        (_promptColumns, _promptBias) = StackPromptWeights(members);
+        (_promptColumns, _promptBias) = Stack(members.Select(m => m.Network.Prompt).ToArray(), members.Count * Hidden);
+        (_costColumns, _costBias) = CostRank == 0 ? ([], []) : Stack(members.Select(m => m.Network.CostPrompt!).ToArray(), CostWidth);
         _beta = MeanBeta(members);
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(this));
         _describe = Describe;
@@ -80,6 +90,11 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
 
     private int Hidden => Members[0].Network.Hidden;
 
+    private int CostRank => Members[0].Network.CostRank;
+
+    /// <summary>The stacked cost projection's width: members × rank, padded to a multiple of 16.</summary>
+    private int CostWidth => (Members.Count * CostRank + 15) / 16 * 16;
+
     /// <summary>The card the ensemble was trained with, for a model named on the command line.</summary>
     public ModelCard Card(string model) =>
         _cards.TryGetValue(model, out var card)
@@ -102,7 +117,9 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         var scratch = _scratch.Value!;
         var features = FeaturesOf(prompt, Encoder, scratch.Features);
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
-        Project(features, scratch.Projection, scratch);
+        var (indices, values) = Gather(features, scratch);
+        ProjectStacked(_promptColumns, _promptBias, indices, values, scratch.Projection);
+        if (CostRank > 0) ProjectStacked(_costColumns, _costBias, indices, values, scratch.CostProjection);
         var item = Items is { } items ? items.ItemOfFeatures(FeaturesOf(prompt, items.Encoder, scratch.ItemFeatures!)) : null;
         var predictions = new CandidatePredictions(candidates);
         var costInput = scratch.CostInput;
@@ -118,7 +135,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
                 if (item is not null) logit += network.ItemTerm(PolicyPass.ItemLogitOf(item, terms.Descriptor(i)));
                 quality += (float)Neural.Activation.Sigmoid(logit);
                 terms.Descriptor(i).CopyTo(costInput);
-                cost += MathF.Exp(network.LogCost(costInput));
+                cost += MathF.Exp(network.LogCost(costInput, terms.Mix(i), scratch.CostProjection.AsSpan(i * CostRank, CostRank)));
             }
             predictions.Quality[k] = quality / Members.Count;
             predictions.Cost[k] = cost / Members.Count;
@@ -180,14 +197,16 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         }
         for (var n = 0; n < step.Count; n++)
             TensorPrimitives.Add(_promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden), step.Column(n), _promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden));
-        var parameters = network.Parameters;
-        for (var p = 1; p < parameters.Count; p++)
+        var parameters = network.DenseStepParameters;
+        for (var p = 0; p < parameters.Count; p++)
         {
             var value = parameters[p].Value;
-            var delta = step.Dense[p - 1];
+            var delta = step.Dense[p];
             for (var i = 0; i < value.Length; i++) value[i] += delta[i];
         }
         network.Prompt.Bias.Value.AsSpan(0, Hidden).CopyTo(_promptBias.AsSpan(member * Hidden, Hidden));
+        // U is not in a step (it stays as trained online); its bias u₀ is.
+        if (CostRank > 0) network.CostPrompt!.Bias.Value.AsSpan(0, CostRank).CopyTo(_costBias.AsSpan(member * CostRank, CostRank));
         _beta = MeanBeta(Members);
         _candidateTerms.Clear();
     }
@@ -204,10 +223,12 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
     {
         if (features.Length != Features || projection.Length != Members.Count * Hidden)
             throw new ArgumentException($"projection of {features.Length} features into {projection.Length} values; the ensemble takes {Features} into {Members.Count * Hidden}");
-        Project(features, projection, _scratch.Value!);
+        var (indices, values) = Gather(features, _scratch.Value!);
+        ProjectStacked(_promptColumns, _promptBias, indices, values, projection);
     }
 
-    private void Project(ReadOnlySpan<float> features, Span<float> projection, Scratch scratch)
+    /// <summary>The non-zero features' indices and values, in ascending order.</summary>
+    private static (ReadOnlyMemory<int> Indices, ReadOnlyMemory<float> Values) Gather(ReadOnlySpan<float> features, Scratch scratch)
     {
         // Branch-free gathering of the non-zero features: a third or more of them are non-zero, in no
         // predictable pattern, so a branch per feature would mispredict often.
@@ -218,23 +239,34 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
             scratch.Value[count] = features[j];
             count += features[j] != 0 ? 1 : 0;
         }
-        var indices = scratch.Index.AsSpan(0, count);
-        var values = scratch.Value.AsSpan(0, count);
-        _promptBias.CopyTo(projection);
+        return (scratch.Index.AsMemory(0, count), scratch.Value.AsMemory(0, count));
+    }
+
+    /// <summary>bias + Σ column(j) x_j over the gathered features, for one stacked copy of the members' weights.</summary>
+    private static void ProjectStacked(float[] stacked, float[] bias, ReadOnlyMemory<int> gatheredIndices, ReadOnlyMemory<float> gatheredValues, Span<float> projection)
+    {
+        var indices = gatheredIndices.Span;
+        var values = gatheredValues.Span;
+        bias.CopyTo(projection);
         var width = projection.Length;
         var start = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; start + WideBlock.Floats <= width; start += WideBlock.Floats) ProjectBlock<WideBlock>(indices, values, start, projection);
+            for (; start + WideBlock.Floats <= width; start += WideBlock.Floats) ProjectBlock<WideBlock>(stacked, indices, values, start, projection);
             if (start + NarrowBlock.Floats <= width)
             {
-                ProjectBlock<NarrowBlock>(indices, values, start, projection);
+                ProjectBlock<NarrowBlock>(stacked, indices, values, start, projection);
                 start += NarrowBlock.Floats;
             }
+            if (start + SmallBlock.Floats <= width)
+            {
+                ProjectBlock<SmallBlock>(stacked, indices, values, start, projection);
+                start += SmallBlock.Floats;
+            }
         }
-        for (var n = 0; n < count; n++)
+        for (var n = 0; n < indices.Length; n++)
         {
-            var column = _promptColumns.AsSpan(indices[n] * width, width);
+            var column = stacked.AsSpan(indices[n] * width, width);
             var x = values[n];
             for (var i = start; i < width; i++) projection[i] += column[i] * x;
         }
@@ -244,7 +276,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
     /// How many floats one walk over the features accumulates in registers: eight 256-bit accumulators keep the
     /// adds' latency hidden, and a stacked width that is not a multiple of 64 (3 members × 32 hidden = 96) ends with
     /// a block of four, which beats both padding the copy to 128 (a third more memory read per feature) and walking
-    /// the features three times in blocks of four.
+    /// the features three times in blocks of four. The cost term's narrow copy (16 floats) is a block of two.
     /// </summary>
     private interface IBlock
     {
@@ -261,17 +293,24 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         public static int Floats => 32;
     }
 
-    private void ProjectBlock<TBlock>(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int start, Span<float> projection) where TBlock : struct, IBlock
+    private readonly struct SmallBlock : IBlock
     {
-        // The JIT compiles one body per block type, in which this test is a constant and the other half's code is gone.
+        public static int Floats => 16;
+    }
+
+    private static void ProjectBlock<TBlock>(float[] stacked, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int start, Span<float> projection) where TBlock : struct, IBlock
+    {
+        // The JIT compiles one body per block type, in which these tests are constants and the unused code is gone.
         var wide = TBlock.Floats == WideBlock.Floats;
+        var small = TBlock.Floats == SmallBlock.Floats;
         var width = projection.Length;
         ref var output = ref MemoryMarshal.GetReference(projection[start..]);
-        var (a0, a1, a2, a3) = (Vector256.LoadUnsafe(ref output, 0), Vector256.LoadUnsafe(ref output, 8), Vector256.LoadUnsafe(ref output, 16), Vector256.LoadUnsafe(ref output, 24));
+        var (a0, a1) = (Vector256.LoadUnsafe(ref output, 0), Vector256.LoadUnsafe(ref output, 8));
+        var (a2, a3) = small ? default : (Vector256.LoadUnsafe(ref output, 16), Vector256.LoadUnsafe(ref output, 24));
         var (a4, a5, a6, a7) = wide
             ? (Vector256.LoadUnsafe(ref output, 32), Vector256.LoadUnsafe(ref output, 40), Vector256.LoadUnsafe(ref output, 48), Vector256.LoadUnsafe(ref output, 56))
             : default;
-        ref var columns = ref MemoryMarshal.GetArrayDataReference(_promptColumns);
+        ref var columns = ref MemoryMarshal.GetArrayDataReference(stacked);
         for (var n = 0; n < indices.Length; n++)
         {
             ref var column = ref Unsafe.Add(ref columns, (nint)indices[n] * width + start);
@@ -279,6 +318,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
             // Multiply then add, never fused: the rounding must match the single policy's scalar loop.
             a0 += Vector256.LoadUnsafe(ref column, 0) * x;
             a1 += Vector256.LoadUnsafe(ref column, 8) * x;
+            if (small) continue;
             a2 += Vector256.LoadUnsafe(ref column, 16) * x;
             a3 += Vector256.LoadUnsafe(ref column, 24) * x;
             if (!wide) continue;
@@ -289,6 +329,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         }
         a0.StoreUnsafe(ref output, 0);
         a1.StoreUnsafe(ref output, 8);
+        if (small) return;
         a2.StoreUnsafe(ref output, 16);
         a3.StoreUnsafe(ref output, 24);
         if (!wide) return;
@@ -298,48 +339,53 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         a7.StoreUnsafe(ref output, 56);
     }
 
-    /// <summary>Each member's descriptor of a card and its term W_d d, which do not depend on the prompt.</summary>
+    /// <summary>Each member's descriptor of a card, its term W_d d and its cost mix S d + s₀, which do not depend on the prompt.</summary>
     private CandidateTerms Describe(ModelCard card)
     {
         var descriptor = Members[0].Network.Descriptor;
-        var terms = new CandidateTerms(Members.Count, descriptor, Hidden);
+        var terms = new CandidateTerms(Members.Count, descriptor, Hidden, CostRank);
         for (var i = 0; i < Members.Count; i++)
         {
             Members[i].Describer.Describe(card, terms.Descriptor(i));
             Members[i].Network.CandidateTerm(terms.Descriptor(i), terms.Term(i));
+            Members[i].Network.CostMixOf(terms.Descriptor(i), terms.Mix(i));
         }
         return terms;
     }
 
-    /// <summary>Per member: the card's descriptor d and W_d d.</summary>
-    private sealed class CandidateTerms(int members, int descriptor, int hidden)
+    /// <summary>Per member: the card's descriptor d, W_d d and S d + s₀.</summary>
+    private sealed class CandidateTerms(int members, int descriptor, int hidden, int costRank)
     {
         private readonly float[] _descriptors = new float[members * descriptor];
         private readonly float[] _terms = new float[members * hidden];
+        private readonly float[] _mixes = new float[members * costRank];
 
         public Span<float> Descriptor(int member) => _descriptors.AsSpan(member * descriptor, descriptor);
 
         public Span<float> Term(int member) => _terms.AsSpan(member * hidden, hidden);
+
+        public Span<float> Mix(int member) => _mixes.AsSpan(member * costRank, costRank);
     }
 
-    private static (float[] Columns, float[] Bias) StackPromptWeights(IReadOnlyList<DialPolicy> members)
+    /// <summary>The members' layers (one each, of equal shape) transposed and stacked into runs of <paramref name="width"/> floats per feature.</summary>
+    private static (float[] Columns, float[] Bias) Stack(IReadOnlyList<Neural.Dense> layers, int width)
     {
-        var features = members[0].Network.Features;
-        var hidden = members[0].Network.Hidden;
-        var width = members.Count * hidden;
-        var columns = new float[features * width];
+        var columns = new float[layers[0].Inputs * width];
         var bias = new float[width];
-        for (var m = 0; m < members.Count; m++)
-        {
-            var prompt = members[m].Network.Prompt;
-            prompt.Bias.Value.AsSpan(0, hidden).CopyTo(bias.AsSpan(m * hidden, hidden));
-            for (var i = 0; i < hidden; i++)
-            {
-                var row = prompt.Weight.Row(i);
-                for (var j = 0; j < features; j++) columns[j * width + m * hidden + i] = row[j];
-            }
-        }
+        for (var m = 0; m < layers.Count; m++) StackMember(layers[m], m, columns, bias, width);
         return (columns, bias);
+    }
+
+    /// <summary>Copies member <paramref name="member"/>'s layer into its share of each feature's run (and of the bias).</summary>
+    private static void StackMember(Neural.Dense layer, int member, float[] columns, float[] bias, int width)
+    {
+        var outputs = layer.Outputs;
+        layer.Bias.Value.AsSpan(0, outputs).CopyTo(bias.AsSpan(member * outputs, outputs));
+        for (var i = 0; i < outputs; i++)
+        {
+            var row = layer.Weight.Row(i);
+            for (var j = 0; j < row.Length; j++) columns[j * width + member * outputs + i] = row[j];
+        }
     }
 
     /// <summary>One thread's buffers for a prediction, so it allocates only its result.</summary>
@@ -360,5 +406,8 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
 
         /// <summary>[descriptor; log length], the cost head's input.</summary>
         public float[] CostInput { get; } = new float[ensemble.Members[0].Network.Descriptor + 1];
+
+        /// <summary>Every member's U x + u₀ (padded like the stacked copy).</summary>
+        public float[] CostProjection { get; } = new float[ensemble.CostWidth];
     }
 }

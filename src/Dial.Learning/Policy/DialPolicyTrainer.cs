@@ -69,7 +69,7 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
             _ => CandidateDescriber.Learned(names, _options.EmbeddingDimension, random),
         };
         var encoder = PolicyEncoder(context);
-        var network = new PolicyNetwork(encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random, itemPrior: _options.Items is not null);
+        var network = new PolicyNetwork(encoder.Dimension, describer.Dimension, _options.Hidden, _options.InitialBeta, random, itemPrior: _options.Items is not null, costRank: _options.CostRank);
         var baseline = new RewardBaseline(_options.Hidden, BaselineHidden, random);
         IEnumerable<Parameter> trained = [.. network.Parameters, .. baseline.Parameters];
         if (describer.Trainable) trained = trained.Append(describer.Vectors);
@@ -139,10 +139,10 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
                 }
                 else
                 {
-                    var action = Sample(pass.Probability.AsSpan(0, count), random);
+                    var (action, weight) = SampleExploring(pass.Probability.AsSpan(0, count), _options.Exploration, random);
                     Observe(action);
                     var expected = baseline.Fit(pass.Projection, preference, rewards[action]);
-                    objective.Bandit(network, pass, features[p], action, rewards[action] - expected, scores[action], costs[action], backward: true);
+                    objective.Bandit(network, pass, features[p], action, weight * (rewards[action] - expected), scores[action], costs[action], backward: true);
                 }
                 for (var k = 0; k < count; k++) describer.Backward(models[subset[k]].Name, pass.DescriptorGradient(k));
                 if (++episodes % _options.BatchSize == 0)
@@ -209,6 +209,17 @@ public sealed class DialPolicyTrainer(Feedback feedback, PolicyOptions? options 
             if (table.Has(prompt, m) && Array.IndexOf(subset, m, 0, count) < 0) subset[count++] = m;
         }
         return count;
+    }
+
+    /// <summary>
+    /// An arm from μ = (1 − ε)·π + ε·uniform, and π(a)/μ(a), the importance weight that makes the policy-gradient
+    /// term's expectation under μ equal to its expectation under π (at most 1/(1 − ε), so it cannot blow up).
+    /// </summary>
+    internal static (int Arm, float Weight) SampleExploring(ReadOnlySpan<float> probabilities, double exploration, Random random)
+    {
+        var arm = exploration > 0 && random.NextDouble() < exploration ? random.Next(probabilities.Length) : Sample(probabilities, random);
+        var behaviour = (1 - exploration) * probabilities[arm] + exploration / probabilities.Length;
+        return (arm, (float)(probabilities[arm] / behaviour));
     }
 
     private static int Sample(ReadOnlySpan<float> probabilities, Random random)

@@ -8,14 +8,16 @@ namespace Dial.Learning.Policy;
 /// Saves a <see cref="DialEnsemble"/> (what <see cref="DialPolicyTrainer.Train"/> returns and <c>dial eval</c>
 /// measures) as one binary file: header, router name, the shared prompt encoder, reward scale, network sizes,
 /// the item model when the policy has one, the model cards, the member count, then each member's parameters by
-/// name and shape (network and per-model vectors). Files of the formats before the item model
-/// (<c>DIAL-POLICY-2</c>, and the single-policy <c>DIAL-POLICY-1</c>, which loads as an ensemble of one) still load. Loading checks
+/// name and shape (network and per-model vectors). Files of the formats before the cost head's prompt term
+/// (<c>DIAL-POLICY-3</c>, which load with rank 0 and decide as before), before the item model (<c>DIAL-POLICY-2</c>),
+/// and the single-policy <c>DIAL-POLICY-1</c> (which loads as an ensemble of one) still load. Loading checks
 /// each part, so a wrong, damaged or truncated file is reported with its path rather than producing a router
 /// that decides differently.
 /// </summary>
 public static class PolicyFile
 {
-    private const string Magic = "DIAL-POLICY-3";
+    private const string Magic = "DIAL-POLICY-4";
+    private const string NoCostTermMagic = "DIAL-POLICY-3";
     private const string NoItemModelMagic = "DIAL-POLICY-2";
     private const string SinglePolicyMagic = "DIAL-POLICY-1";
     private const string EndMarker = "END";
@@ -45,6 +47,7 @@ public static class PolicyFile
         w.Write(ensemble.Scale.LatencyMs);
         w.Write(first.Network.Features);
         w.Write(first.Network.Hidden);
+        w.Write(first.Network.CostRank);
         w.Write(first.Describer.VectorDimension);
         w.Write(first.Describer.Trainable);
         w.Write(ensemble.Items is not null);
@@ -70,16 +73,17 @@ public static class PolicyFile
             {
                 magic = "";
             }
-            if (magic is not (Magic or NoItemModelMagic or SinglePolicyMagic))
-                throw new InvalidDataException($"{path}: not a Dial policy file (expected header '{Magic}', '{NoItemModelMagic}' or '{SinglePolicyMagic}')");
+            if (magic is not (Magic or NoCostTermMagic or NoItemModelMagic or SinglePolicyMagic))
+                throw new InvalidDataException($"{path}: not a Dial policy file (expected header '{Magic}', '{NoCostTermMagic}', '{NoItemModelMagic}' or '{SinglePolicyMagic}')");
             var name = r.ReadString();
             var encoder = HashedTfidfEncoder.Read(r, path);
             var scale = new RewardScale(r.ReadDouble(), r.ReadDouble());
             var features = ReadSize(r, path, "feature count", 1 << 24);
             var hidden = ReadSize(r, path, "hidden size", 1 << 16);
+            var costRank = magic == Magic ? ReadRank(r, path) : 0;
             var vectorDimension = ReadSize(r, path, "descriptor vector length", 1 << 16);
             var trainable = r.ReadBoolean();
-            var items = magic == Magic && r.ReadBoolean() ? PromptItemModel.Read(r, path) : null;
+            var items = magic is (Magic or NoCostTermMagic) && r.ReadBoolean() ? PromptItemModel.Read(r, path) : null;
             var count = ReadSize(r, path, "model count", 1 << 16);
             var cards = new ModelCard[count];
             for (var i = 0; i < count; i++) cards[i] = ReadCard(r, path);
@@ -88,7 +92,7 @@ public static class PolicyFile
             var members = new DialPolicy[size];
             for (var m = 0; m < size; m++)
             {
-                var network = new PolicyNetwork(features, CandidateDescriber.PriceFeatures + vectorDimension, hidden, 1f, new Random(0), itemPrior: items is not null);
+                var network = new PolicyNetwork(features, CandidateDescriber.PriceFeatures + vectorDimension, hidden, 1f, new Random(0), itemPrior: items is not null, costRank: costRank);
                 var vectors = new Parameter(trainable ? "describer.embedding" : "describer.identity", count, vectorDimension);
                 ParameterFile.Read(r, [.. network.Parameters, vectors], path);
                 members[m] = new DialPolicy(name, encoder, scale, network, CandidateDescriber.Restore(names, vectors, trainable), cards, items);
@@ -111,6 +115,13 @@ public static class PolicyFile
         var n = r.ReadInt32();
         if (n <= 0 || n > max) throw new InvalidDataException($"{path}: invalid {what} {n}");
         return n;
+    }
+
+    private static int ReadRank(BinaryReader r, string path)
+    {
+        var rank = r.ReadInt32();
+        if (rank is < 0 or > 1 << 10) throw new InvalidDataException($"{path}: invalid cost-term rank {rank}");
+        return rank;
     }
 
     private static void WriteCard(BinaryWriter w, ModelCard card)

@@ -8,9 +8,14 @@ namespace Dial.Learning.Policy;
 /// The shared scorer behind the policy. For prompt features x, prompt length ℓ and a candidate descriptor d:
 /// <code>
 ///   q̂(x, d) = σ(v · ReLU(W_x x + W_d d + b) + c + γ z)  predicted quality in [0, 1]
-///   ĉ(ℓ, d) = exp(a · [d; ℓ] + a₀)                      predicted cost, in the reward scale's cost units
+///   ĉ(x, ℓ, d) = exp(a · [d; ℓ] + a₀ + (S d + s₀) · (U x + u₀))   predicted cost, in the reward scale's cost units
 ///   logit   = β · (w_q q̂ − w_c ĉ − w_l l̂)               l̂ the card's latency in the scale's units
 /// </code>
+/// The bilinear term (rank r = <see cref="CostRank"/>; absent when 0, as in files before format 4) lets each
+/// candidate's predicted cost depend on the prompt's content in its own way: a prompt asking for code makes some
+/// models write far more than others, and a candidate's cost is mostly its output length times its price. It reads
+/// the candidate only through its descriptor, so a model routed by its identity vector gets it too. S and s₀ start
+/// at zero, so training starts from the closed-form fit of the rest of the head.
 /// z is the identity model's own logit θ·a(x) − b(x) for the candidate's identity θ, when the policy has an item
 /// model (<see cref="HasItemPrior"/>; otherwise the term is absent). It is linear in θ, so a model beyond the
 /// identities the policy was trained on gets a prediction beyond theirs too, which the ReLU layer alone cannot give.
@@ -23,9 +28,10 @@ namespace Dial.Learning.Policy;
 /// </summary>
 public sealed class PolicyNetwork
 {
-    public PolicyNetwork(int features, int descriptor, int hidden, float initialBeta, Random random, bool itemPrior = false)
+    public PolicyNetwork(int features, int descriptor, int hidden, float initialBeta, Random random, bool itemPrior = false, int costRank = 0)
     {
         if (features <= 0 || descriptor <= 0 || hidden <= 0) throw new ArgumentOutOfRangeException(nameof(hidden), "network sizes must be positive");
+        ArgumentOutOfRangeException.ThrowIfNegative(costRank);
         if (!(initialBeta > 0)) throw new ArgumentOutOfRangeException(nameof(initialBeta), initialBeta, "inverse temperature must be positive");
         Prompt = new Dense("policy.prompt", features, hidden, random);
         CandidateWeight = new Parameter("policy.candidate", hidden, descriptor).InitGlorot(random);
@@ -38,6 +44,11 @@ public sealed class PolicyNetwork
             // Starts by trusting the identity model fully; training learns how much of it to keep.
             ItemWeight = new Parameter("policy.item_weight", 1, 1);
             ItemWeight.Value[0] = 1;
+        }
+        if (costRank > 0)
+        {
+            CostPrompt = new Dense("policy.cost_prompt", features, costRank, random);
+            CostMix = new Dense(new Parameter("policy.cost_mix.weight", costRank, descriptor), new Parameter("policy.cost_mix.bias", costRank, 1));
         }
     }
 
@@ -56,6 +67,15 @@ public sealed class PolicyNetwork
 
     public bool HasItemPrior => ItemWeight is not null;
 
+    /// <summary>U and u₀: the prompt's r-dimensional cost projection U x + u₀; null when <see cref="CostRank"/> is 0.</summary>
+    public Dense? CostPrompt { get; }
+
+    /// <summary>S and s₀: the candidate's r weights S d + s₀ on the prompt's cost projection; null when <see cref="CostRank"/> is 0.</summary>
+    public Dense? CostMix { get; }
+
+    /// <summary>Rank of the prompt-by-candidate cost term; 0 when the cost head does not read the prompt's content.</summary>
+    public int CostRank => CostPrompt?.Outputs ?? 0;
+
     public int Features => Prompt.Inputs;
 
     public int Hidden => Prompt.Outputs;
@@ -64,23 +84,42 @@ public sealed class PolicyNetwork
 
     public float Beta => MathF.Exp(LogBeta.Value[0]);
 
-    /// <summary>W_x first (the online learner's <see cref="PolicyStep"/> relies on it), γ last when present.</summary>
+    /// <summary>
+    /// W_x first (the online learner's <see cref="PolicyStep"/> relies on it), then γ and the cost term's U, u₀, S,
+    /// s₀ when present, in the order files of each format hold them.
+    /// </summary>
     public IReadOnlyList<Parameter> Parameters =>
-        ItemWeight is null
-            ? [.. Prompt.Parameters, CandidateWeight, .. Quality.Parameters, .. Cost.Parameters, LogBeta]
-            : [.. Prompt.Parameters, CandidateWeight, .. Quality.Parameters, .. Cost.Parameters, LogBeta, ItemWeight];
+    [
+        .. Prompt.Parameters, CandidateWeight, .. Quality.Parameters, .. Cost.Parameters, LogBeta,
+        .. ItemWeight is null ? [] : new[] { ItemWeight },
+        .. CostPrompt?.Parameters ?? [], .. CostMix?.Parameters ?? [],
+    ];
+
+    /// <summary>
+    /// What an online step (<see cref="PolicyStep"/>) moves densely: every parameter but the two prompt weight
+    /// matrices, whose gradients are a projection's gradient times the prompt's features. W_x moves sparsely, in the
+    /// prompt's feature columns; U stays as trained, so a step stays a few thousand floats per member.
+    /// </summary>
+    public IReadOnlyList<Parameter> DenseStepParameters => Parameters.Skip(1).Where(p => p != CostPrompt?.Weight).ToArray();
 
     /// <summary>Scores every candidate of <paramref name="pass"/> (descriptors, latencies and preference already set).</summary>
     public void Forward(PolicyPass pass, ReadOnlySpan<float> features, float logLength)
     {
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         pass.LogLength = logLength;
-        Project(features, pass.Projection);
+        ProjectSparse(Prompt, features, pass.Projection);
+        ProjectCost(features, pass.CostProjection);
         ScoreCandidates(pass);
     }
 
+    /// <summary>U x + u₀, the prompt's cost projection, over the non-zero features; nothing when <see cref="CostRank"/> is 0.</summary>
+    public void ProjectCost(ReadOnlySpan<float> features, Span<float> costProjection)
+    {
+        if (CostPrompt is not null) ProjectSparse(CostPrompt, features, costProjection);
+    }
+
     /// <summary>
-    /// Scores every candidate from the prompt projection already in <paramref name="pass"/>, so the online
+    /// Scores every candidate from the prompt projections already in <paramref name="pass"/>, so the online
     /// fine-tuner can project a prompt once for all the ensemble's members.
     /// </summary>
     internal void ScoreCandidates(PolicyPass pass)
@@ -92,7 +131,8 @@ public sealed class PolicyNetwork
             CandidateTerm(pass.Descriptor(k), h);
             pass.QualityLogit[k] = QualityLogit(pass.Projection, h, h) + ItemTerm(pass.ItemLogit[k]);
             pass.Quality[k] = (float)Activation.Sigmoid(pass.QualityLogit[k]);
-            pass.LogCost[k] = LogCost(pass.CostInput(k));
+            CostMixOf(pass.Descriptor(k), pass.CostMix(k));
+            pass.LogCost[k] = LogCost(pass.CostInput(k), pass.CostMix(k), pass.CostProjection);
             pass.Cost[k] = MathF.Exp(pass.LogCost[k]);
             pass.Utility[k] = pass.QualityWeight * pass.Quality[k] - pass.CostWeight * pass.Cost[k] - pass.LatencyWeight * pass.Latency[k];
             pass.Logit[k] = beta * pass.Utility[k];
@@ -125,28 +165,35 @@ public sealed class PolicyNetwork
     /// <summary>γ z, the identity model's share of q̂'s logit; 0 for a policy without an item model.</summary>
     internal float ItemTerm(float itemLogit) => ItemWeight is null ? 0 : ItemWeight.Value[0] * itemLogit;
 
-    /// <summary>log ĉ from [descriptor; log length].</summary>
-    internal float LogCost(ReadOnlySpan<float> costInput)
+    /// <summary>
+    /// S d + s₀, the candidate's weights on the prompt's cost projection. It does not depend on the prompt, so a
+    /// router may compute it once per candidate card; nothing when <see cref="CostRank"/> is 0.
+    /// </summary>
+    internal void CostMixOf(ReadOnlySpan<float> descriptor, Span<float> mix) => CostMix?.Forward(descriptor, mix);
+
+    /// <summary>log ĉ from [descriptor; log length], the candidate's cost mix and the prompt's cost projection.</summary>
+    internal float LogCost(ReadOnlySpan<float> costInput, ReadOnlySpan<float> mix, ReadOnlySpan<float> costProjection)
     {
         Span<float> output = stackalloc float[1];
         Cost.Forward(costInput, output);
+        if (CostPrompt is not null) output[0] += TensorPrimitives.Dot(mix, costProjection);
         // Clamped so an untrained head cannot overflow; e^±30 is far outside any real price ratio.
         return Math.Clamp(output[0], -30f, 30f);
     }
 
     /// <summary>
-    /// W_x x + b over the non-zero features only: a TF-IDF vector has a few dozen non-zero entries out of
-    /// thousands, so the projection that dominates a decision's cost shrinks by that ratio.
+    /// W x + b over the non-zero features only (the prompt's W_x and the cost term's U): TF-IDF vectors are
+    /// mostly zeros, so the projection that dominates a decision's cost shrinks by that ratio.
     /// </summary>
-    private void Project(ReadOnlySpan<float> features, Span<float> projection)
+    private static void ProjectSparse(Dense layer, ReadOnlySpan<float> features, Span<float> projection)
     {
         Span<int> nonZero = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
         var count = NonZero(features, nonZero);
-        var weight = Prompt.Weight;
+        var weight = layer.Weight;
         for (var i = 0; i < projection.Length; i++)
         {
             var row = weight.Row(i);
-            var sum = Prompt.Bias.Value[i];
+            var sum = layer.Bias.Value[i];
             for (var n = 0; n < count; n++) sum += row[nonZero[n]] * features[nonZero[n]];
             projection[i] = sum;
         }
@@ -178,6 +225,8 @@ public sealed class PolicyNetwork
         var beta = Beta;
         var dProjection = pass.ProjectionGradient;
         dProjection.AsSpan().Clear();
+        var dCostProjection = pass.CostProjectionGradient;
+        dCostProjection.AsSpan().Clear();
         Span<float> dOutput = stackalloc float[1];
         var dHidden = pass.HiddenGradient;
         for (var k = 0; k < pass.Count; k++)
@@ -214,13 +263,30 @@ public sealed class PolicyNetwork
                 var dCostInput = pass.CostInputGradient;
                 Cost.Backward(pass.CostInput(k), dOutput, dCostInput);
                 TensorPrimitives.Add(dDescriptor, dCostInput.AsSpan(0, Descriptor), dDescriptor);
+                if (CostMix is not null) MixBackward(pass, k, dOutput[0], dDescriptor, dCostProjection);
             }
         }
-        ProjectBackward(features, dProjection);
+        ProjectBackward(Prompt, features, dProjection);
+        if (CostPrompt is not null) ProjectBackward(CostPrompt, features, dCostProjection);
     }
 
-    /// <summary>dL/dW_x = dProjection xᵀ and dL/db = dProjection, touching only the non-zero features' columns.</summary>
-    private void ProjectBackward(ReadOnlySpan<float> features, ReadOnlySpan<float> dProjection)
+    /// <summary>
+    /// The bilinear cost term's share of candidate k's gradients, given dL/dlog ĉ: (dL/dlog ĉ) · p on the mix
+    /// S d + s₀ (into S, s₀ and the descriptor) and (dL/dlog ĉ) · mix on the prompt's cost projection p.
+    /// </summary>
+    private void MixBackward(PolicyPass pass, int k, float dLogCost, Span<float> dDescriptor, Span<float> dCostProjection)
+    {
+        var mix = pass.CostMix(k);
+        TensorPrimitives.MultiplyAdd(mix, dLogCost, dCostProjection, dCostProjection);
+        var dMix = pass.CostMixGradient;
+        TensorPrimitives.Multiply(pass.CostProjection, dLogCost, dMix);
+        var dMixInput = pass.CostMixInputGradient;
+        CostMix!.Backward(pass.Descriptor(k), dMix, dMixInput);
+        TensorPrimitives.Add(dDescriptor, dMixInput, dDescriptor);
+    }
+
+    /// <summary>dL/dW = dProjection xᵀ and dL/db = dProjection, touching only the non-zero features' columns.</summary>
+    private static void ProjectBackward(Dense layer, ReadOnlySpan<float> features, ReadOnlySpan<float> dProjection)
     {
         Span<int> nonZero = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
         var count = NonZero(features, nonZero);
@@ -228,8 +294,8 @@ public sealed class PolicyNetwork
         {
             var g = dProjection[i];
             if (g == 0) continue;
-            Prompt.Bias.Gradient[i] += g;
-            var gradRow = Prompt.Weight.GradientRow(i);
+            layer.Bias.Gradient[i] += g;
+            var gradRow = layer.Weight.GradientRow(i);
             for (var n = 0; n < count; n++) gradRow[nonZero[n]] += g * features[nonZero[n]];
         }
     }

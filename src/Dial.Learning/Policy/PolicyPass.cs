@@ -12,11 +12,19 @@ public sealed class PolicyPass
     private readonly float[] _descriptorGradients;
     private readonly float[] _hiddens;
     private readonly float[] _costInputs;
+    private readonly int _costRank;
+    private readonly float[] _costMixes;
 
-    public PolicyPass(int maxCandidates, int hidden, int descriptor)
+    public PolicyPass(int maxCandidates, int hidden, int descriptor, int costRank = 0)
     {
         _hidden = hidden;
         _descriptor = descriptor;
+        _costRank = costRank;
+        CostProjection = new float[costRank];
+        CostProjectionGradient = new float[costRank];
+        CostMixGradient = new float[costRank];
+        CostMixInputGradient = new float[descriptor];
+        _costMixes = new float[maxCandidates * costRank];
         MaxCandidates = maxCandidates;
         Projection = new float[hidden];
         ProjectionGradient = new float[hidden];
@@ -37,7 +45,7 @@ public sealed class PolicyPass
         Probability = new float[maxCandidates];
     }
 
-    public PolicyPass(PolicyNetwork network, int maxCandidates) : this(maxCandidates, network.Hidden, network.Descriptor) { }
+    public PolicyPass(PolicyNetwork network, int maxCandidates) : this(maxCandidates, network.Hidden, network.Descriptor, network.CostRank) { }
 
     public int MaxCandidates { get; }
 
@@ -58,6 +66,15 @@ public sealed class PolicyPass
     internal float[] HiddenGradient { get; }
 
     internal float[] CostInputGradient { get; }
+
+    /// <summary>U x + u₀, the prompt's cost projection (<see cref="PolicyNetwork.CostRank"/> values; none without the cost term).</summary>
+    public float[] CostProjection { get; }
+
+    internal float[] CostProjectionGradient { get; }
+
+    internal float[] CostMixGradient { get; }
+
+    internal float[] CostMixInputGradient { get; }
 
     /// <summary>Normalised latency of each candidate (an input, like the descriptors).</summary>
     public float[] Latency { get; }
@@ -105,6 +122,9 @@ public sealed class PolicyPass
     public Span<float> DescriptorGradient(int k) => _descriptorGradients.AsSpan(k * _descriptor, _descriptor);
 
     internal Span<float> Hidden(int k) => _hiddens.AsSpan(k * _hidden, _hidden);
+
+    /// <summary>Candidate k's weights S d + s₀ on the prompt's cost projection.</summary>
+    internal Span<float> CostMix(int k) => _costMixes.AsSpan(k * _costRank, _costRank);
 
     /// <summary>[descriptor; log length], the cost head's input.</summary>
     internal Span<float> CostInput(int k)

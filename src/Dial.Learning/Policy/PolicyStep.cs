@@ -14,8 +14,7 @@ public sealed class PolicyStep
         Hidden = network.Hidden;
         Features = new int[network.Features];
         PromptColumns = new float[network.Features * network.Hidden];
-        // Network.Parameters lists W_x first; the rest, in that order, change densely.
-        Dense = network.Parameters.Skip(1).Select(p => new float[p.Value.Length]).ToArray();
+        Dense = network.DenseStepParameters.Select(p => new float[p.Value.Length]).ToArray();
     }
 
     public int Hidden { get; }
@@ -29,7 +28,7 @@ public sealed class PolicyStep
     /// <summary>The change of W_x's column <c>Features[n]</c> is <c>Column(n)</c>, one value per hidden unit.</summary>
     public float[] PromptColumns { get; }
 
-    /// <summary>The change of every parameter after W_x in <see cref="PolicyNetwork.Parameters"/>, in its order.</summary>
+    /// <summary>The change of every parameter of <see cref="PolicyNetwork.DenseStepParameters"/>, in its order.</summary>
     public float[][] Dense { get; }
 
     public Span<float> Column(int n) => PromptColumns.AsSpan(n * Hidden, Hidden);

@@ -53,7 +53,8 @@ public sealed class PolicyFineTunerTests(TrainedPolicyFixture fixture) : IClassF
             member.Network.Forward(pass, features, DialPolicy.LogLength(request.Prompt.Text));
             new PolicyObjective(new PolicyOptions(), 1).WarmStart(member.Network, pass, features,
                 [(float)outcome.Score], [(float)reference.Scale.NormalizeCost(outcome.CostUsd)], backward: true);
-            new Adam(member.Network.Parameters, 1e-2f).Step();
+            // The tuner leaves the cost term's prompt weights U as trained (it backpropagates no features).
+            new Adam(member.Network.Parameters.Where(p => p != member.Network.CostPrompt?.Weight), 1e-2f).Step();
         }
 
         tuner.Observe(request, card.Name, outcome);

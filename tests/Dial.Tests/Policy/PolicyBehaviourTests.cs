@@ -165,5 +165,32 @@ public sealed class PolicyBehaviourTests(TrainedPolicyFixture fixture) : IClassF
         Assert.Contains("stranger-7b", e.Message);
     }
 
+    [Fact]
+    public void ExploringEpisodesDrawFromTheMixtureAndTheirWeightsRecoverThePolicysExpectation()
+    {
+        float[] policy = [0.9f, 0.09f, 0.01f];
+        const double exploration = 0.1;
+        const int draws = 200_000;
+        var random = new Random(5);
+        var counts = new double[policy.Length];
+        var weighted = new double[policy.Length];
+        for (var i = 0; i < draws; i++)
+        {
+            var (arm, weight) = DialPolicyTrainer.SampleExploring(policy, exploration, random);
+            counts[arm]++;
+            weighted[arm] += weight;
+        }
+        for (var k = 0; k < policy.Length; k++)
+        {
+            // Drawn from μ = 0.9 π + 0.1 / 3; the weighted frequency estimates π itself.
+            Assert.Equal((1 - exploration) * policy[k] + exploration / policy.Length, counts[k] / draws, 2);
+            Assert.Equal(policy[k], weighted[k] / draws, 2);
+        }
+        // The rarely chosen arm is now observed about four times as often as π alone would.
+        Assert.True(counts[2] / draws > 3 * policy[2]);
+        // Without exploration every arm comes from π with weight 1.
+        Assert.All(Enumerable.Range(0, 100), _ => Assert.Equal(1f, DialPolicyTrainer.SampleExploring(policy, 0, random).Weight));
+    }
+
     private static double Probability(RoutingDecision decision, string model) => decision.Candidates.Single(c => c.Model == model).Probability!.Value;
 }

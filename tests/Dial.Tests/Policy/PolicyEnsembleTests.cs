@@ -117,8 +117,9 @@ public sealed class PolicyEnsembleTests(TrainedPolicyFixture fixture) : IClassFi
     [Fact]
     public void EachMembersShareOfTheRegisterBlockedProjectionIsItsOwnProjection()
     {
-        // 2 x 60 hidden units: a 64-float register block, a 32-float one and a 24-float remainder of the stacked projection.
-        var ensemble = Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, Tiny with { Hidden = 60, EnsembleSize = 2 }).Train(SmallContext));
+        // 2 x 60 hidden units: a 64-float register block, a 32-float one and a 24-float remainder of the stacked projection;
+        // 2 x rank 20 of the cost term: 40 floats padded to 48, a 32-float block and a 16-float one.
+        var ensemble = Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, Tiny with { Hidden = 60, CostRank = 20, EnsembleSize = 2 }).Train(SmallContext));
         foreach (var prompt in fixture.Prompts.Take(20))
         {
             var request = new RoutingRequest(prompt, Preference.FromCostWeight(0.1), fixture.Models);
@@ -126,9 +127,12 @@ public sealed class PolicyEnsembleTests(TrainedPolicyFixture fixture) : IClassFi
             var members = ensemble.Members.Select(m => m.Route(request)).ToArray();
             foreach (var c in decision.Candidates)
             {
-                double sum = 0;
+                double sum = 0, cost = 0;
                 foreach (var m in members) sum += m.Candidates.Single(x => x.Model == c.Model).ExpectedQuality!.Value;
+                foreach (var m in members) cost += m.Candidates.Single(x => x.Model == c.Model).ExpectedCostUsd!.Value;
                 Assert.Equal(sum / members.Length, c.ExpectedQuality!.Value);
+                // Each member's ĉ is bit-for-bit its own; only where the scale's USD factor is applied differs.
+                Assert.Equal(cost / members.Length, c.ExpectedCostUsd!.Value, cost * 1e-12);
             }
         }
     }

@@ -38,31 +38,53 @@ public sealed class PolicyFileTests(TrainedPolicyFixture fixture) : IClassFixtur
     }
 
     [Theory]
+    [InlineData(3)]
     [InlineData(2)]
     [InlineData(1)]
     public void APolicyFileOfAnEarlierFormatLoads(int format)
     {
-        var single = new DialEnsemble(fixture.Policy.Name, [fixture.Policy]);
+        // Earlier formats hold networks without the cost term: the fixture's policy with it left out.
+        var policy = WithoutCostTerm(fixture.Policy);
+        var single = new DialEnsemble(policy.Name, [policy]);
         PolicyFile.Save(single, _path);
-        // Format 2 is the third without the item-model flag (the byte before the model count, which precedes the
-        // first card's name); format 1 is the second without the member count (just before the parameter count).
+        // Format 3 is the fourth without the cost term's rank (after the feature count and the hidden size); format 2
+        // is the third without the item-model flag (the byte before the model count, which precedes the first card's
+        // name); format 1 is the second without the member count (just before the parameter count).
         var bytes = File.ReadAllBytes(_path).ToList();
-        var parameter = Encoding.UTF8.GetBytes(fixture.Policy.Network.Parameters[0].Name);
+        var parameter = Encoding.UTF8.GetBytes(policy.Network.Parameters[0].Name);
         var memberCount = bytes.ToArray().AsSpan().IndexOf([(byte)parameter.Length, .. parameter]) - 4 - 4;
         Assert.Equal(1, BitConverter.ToInt32(bytes.ToArray(), memberCount));
         if (format == 1) bytes.RemoveRange(memberCount, 4);
         var card = Encoding.UTF8.GetBytes(fixture.Models[0].Name);
         var itemFlag = bytes.ToArray().AsSpan().IndexOf([(byte)card.Length, .. card]) - 4 - 1;
         Assert.Equal(0, bytes[itemFlag]);
-        bytes.RemoveAt(itemFlag);
+        if (format <= 2) bytes.RemoveAt(itemFlag);
+        var rank = FeatureCountOffset + 8;
+        Assert.Equal(0, BitConverter.ToInt32(bytes.ToArray(), rank));
+        bytes.RemoveRange(rank, 4);
         var old = bytes.ToArray();
         Encoding.ASCII.GetBytes($"DIAL-POLICY-{format}").CopyTo(old, 1);
         File.WriteAllBytes(_path, old);
 
         var loaded = PolicyFile.Load(_path);
         Assert.Single(loaded.Members);
+        Assert.Equal(0, loaded.Members[0].Network.CostRank);
         AssertSameDecisions(single, loaded);
     }
+
+    /// <summary>The policy's network without the cost term (rank 0), every other parameter the same.</summary>
+    private static DialPolicy WithoutCostTerm(DialPolicy policy)
+    {
+        var source = policy.Network;
+        Assert.True(source.CostRank > 0);
+        var network = new PolicyNetwork(source.Features, source.Descriptor, source.Hidden, source.Beta, new Random(0), source.HasItemPrior);
+        for (var i = 0; i < network.Parameters.Count; i++) source.Parameters[i].Value.CopyTo(network.Parameters[i].Value, 0);
+        return new DialPolicy(policy.Name, policy.Encoder, policy.Scale, network, policy.Describer, policy.Models, policy.Items);
+    }
+
+    /// <summary>Where the feature count is: after the header, the name, the encoder and the reward scale.</summary>
+    private int FeatureCountOffset =>
+        1 + "DIAL-POLICY-4".Length + 1 + fixture.Ensemble.Name.Length + 1 + "DIAL-TFIDF-1".Length + 4 + 4 * fixture.Policy.Network.Features + 16;
 
     [Fact]
     public void AnEnsembleOfOneDecidesExactlyAsItsPolicy()
@@ -111,8 +133,7 @@ public sealed class PolicyFileTests(TrainedPolicyFixture fixture) : IClassFixtur
         PolicyFile.Save(fixture.Ensemble, _path);
         var bytes = File.ReadAllBytes(_path);
         // The first size after the encoder and the scale is the feature count: make it absurd.
-        var offset = 1 + "DIAL-POLICY-2".Length + 1 + fixture.Ensemble.Name.Length + 1 + "DIAL-TFIDF-1".Length + 4 + 4 * fixture.Policy.Network.Features + 16;
-        BitConverter.GetBytes(-5).CopyTo(bytes, offset);
+        BitConverter.GetBytes(-5).CopyTo(bytes, FeatureCountOffset);
         File.WriteAllBytes(_path, bytes);
         var e = Assert.Throws<InvalidDataException>(() => PolicyFile.Load(_path));
         Assert.Contains("invalid feature count -5", e.Message);

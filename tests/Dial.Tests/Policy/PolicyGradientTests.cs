@@ -29,14 +29,18 @@ public sealed class PolicyGradientTests
 
     private sealed class Setup
     {
-        public Setup(float[]? features = null, bool itemPrior = false)
+        public Setup(float[]? features = null, bool itemPrior = false, int costRank = 0)
         {
             Input = features ?? X;
             var random = new Random(11);
             Describer = CandidateDescriber.Learned(Cards.Select(c => c.Name).ToArray(), 3, random);
-            Network = new PolicyNetwork(Features, Describer.Dimension, 6, 4f, random, itemPrior);
+            Network = new PolicyNetwork(Features, Describer.Dimension, 6, 4f, random, itemPrior, costRank);
             // Away from its initial 1, so a gradient that ignored γ's value would show.
             if (itemPrior) Network.ItemWeight!.Value[0] = 0.6f;
+            // Away from their initial zeros, so U and the descriptors get the cost term's gradient too.
+            if (Network.CostMix is { } mix)
+                foreach (var p in mix.Parameters)
+                    for (var i = 0; i < p.Value.Length; i++) p.Value[i] = 0.4f * MathF.Sin(2.1f * i + p.Value.Length);
             // A non-zero cost bias keeps predicted costs away from the clamp and in a realistic range.
             Network.Cost.Bias.Value[0] = -2f;
             Pass = new PolicyPass(Network, Candidates);
@@ -101,6 +105,42 @@ public sealed class PolicyGradientTests
         s.Check(backward => s.Objective.Bandit(s.Network, s.Pass, X, action: 3, advantage: 0.35f, Scores[3], CostUnits[3], backward));
         Assert.NotEqual(0f, s.Network.ItemWeight!.Gradient[0]);
         s.Check(backward => s.Objective.Full(s.Network, s.Pass, X, Rewards, Scores, CostUnits, backward));
+    }
+
+    [Fact]
+    public void CostTermGradientsMatchFiniteDifferences()
+    {
+        var s = new Setup(costRank: 2);
+        s.Check(backward => s.Objective.Bandit(s.Network, s.Pass, X, action: 1, advantage: 0.35f, Scores[1], CostUnits[1], backward));
+        Assert.Contains(s.Network.CostPrompt!.Weight.Gradient, g => g != 0);
+        Assert.Contains(s.Network.CostMix!.Weight.Gradient, g => g != 0);
+        s.Check(backward => s.Objective.Full(s.Network, s.Pass, X, Rewards, Scores, CostUnits, backward));
+        float[] observed = [float.NaN, 0f, float.NaN, 1f];
+        s.Check(backward => s.Objective.WarmStart(s.Network, s.Pass, X, observed, CostUnits, backward));
+    }
+
+    [Fact]
+    public void TheCostTermReadsSparseFeaturesOnlyAndStartsAtZero()
+    {
+        var sparse = X.Select((x, i) => i % 3 == 1 ? 0f : x).ToArray();
+        var s = new Setup(sparse, costRank: 2);
+        s.Check(backward => s.Objective.Bandit(s.Network, s.Pass, sparse, action: 3, advantage: -0.2f, Scores[3], CostUnits[3], backward));
+        for (var i = 0; i < s.Network.CostRank; i++) Assert.Equal(0f, s.Network.CostPrompt!.Weight.GradientRow(i)[1]);
+
+        // A fresh network's S and s₀ are zero, so its cost is the rest of the head's (the closed-form fit's) alone.
+        var fresh = new PolicyNetwork(Features, 5, 6, 4f, new Random(3), costRank: 2);
+        var without = new PolicyNetwork(Features, 5, 6, 4f, new Random(3));
+        foreach (var network in new[] { fresh, without }) network.Cost.Bias.Value[0] = -2f;
+        var (a, b) = (new PolicyPass(fresh, 1), new PolicyPass(without, 1));
+        foreach (var pass in new[] { a, b })
+        {
+            pass.Reset(1, Preference);
+            new float[] { 0.5f, 1f, 0.2f, -0.3f, 0.7f }.CopyTo(pass.Descriptor(0));
+        }
+        fresh.Forward(a, X, 0.7f);
+        without.Forward(b, X, 0.7f);
+        Assert.Contains(a.CostProjection, p => p != 0);
+        Assert.Equal(b.LogCost[0], a.LogCost[0]);
     }
 
     [Fact]
