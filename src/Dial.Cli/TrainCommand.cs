@@ -57,6 +57,12 @@ internal static class TrainCommand
                     ? $"models described by identities; no {IdentityCommand.ItemsFile} beside them, so q̂ learns from the identities alone"
                     : $"models described by identities; q̂ starts from the identity model in {itemsPath}");
             parse.InvocationConfiguration.Output.WriteLine($"saved to {path}");
+            var check = MemberCheck.Run(policy, train);
+            parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"at cost weight 0 on the training prompts: quality {check.Ensemble:F3}, members {string.Join(" / ", check.Members.Select(q => q.ToString("F3", CultureInfo.InvariantCulture)))}"));
+            if (check.Diverged.Count > 0)
+                parse.InvocationConfiguration.Error.WriteLine(
+                    $"warning: member(s) {string.Join(", ", check.Diverged)} route more than {MemberCheck.Tolerance} below the best member at cost weight 0 on the training prompts; the ensemble may lose the best model's quality: train again with another --seed");
             return 0;
         });
         return command;

@@ -25,6 +25,7 @@ public sealed class PolicyCommandTests : IDisposable
         Assert.Contains("trained dial-full on 2225 prompts x 11 models", output);
         Assert.Contains("3 policies", output); // the default ensemble, as dial eval measures it
         Assert.Contains("reward scale: one cost unit", output);
+        Assert.Matches(@"at cost weight 0 on the training prompts: quality 0\.\d{3}, members 0\.\d{3} / 0\.\d{3} / 0\.\d{3}", output);
         Assert.True(File.Exists(_path));
 
         (code, output) = Run("route", "--policy", _path, "--prompt", "def add(a, b): return a + b. Write tests for it.", "--cost-weight", "0.3", "--candidates", "gpt-4-1106-preview,mistralai/mistral-7b-chat");

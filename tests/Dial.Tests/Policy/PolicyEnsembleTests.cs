@@ -49,6 +49,33 @@ public sealed class PolicyEnsembleTests(TrainedPolicyFixture fixture) : IClassFi
     }
 
     [Fact]
+    public void MemberCheckScoresEachMembersQualityOnlyChoicesAndFlagsOneFarBelowItsSiblings()
+    {
+        var ensemble = Ensemble(3);
+        var table = SmallContext.Train;
+        var check = MemberCheck.Run(ensemble, table);
+        Assert.Equal(3, check.Members.Count);
+        // Every figure lies between always taking a prompt's worst answer and its best (the oracle).
+        var rows = Enumerable.Range(0, table.PromptCount)
+            .Select(p => Enumerable.Range(0, table.ModelCount).Where(m => table.Has(p, m)).Select(m => table.Score(p, m)).ToArray())
+            .Where(s => s.Length > 0).ToArray();
+        var (worst, best) = (rows.Average(s => s.Min()), rows.Average(s => s.Max()));
+        Assert.All(check.Members.Append(check.Ensemble), q => Assert.InRange(q, worst, best));
+        // Member 1's own choices, scored here from its decisions, give its figure.
+        var member = ensemble.Members[1];
+        var own = Enumerable.Range(0, table.PromptCount).Where(p => Enumerable.Range(0, table.ModelCount).Any(m => table.Has(p, m))).Average(p =>
+        {
+            var cards = Enumerable.Range(0, table.ModelCount).Where(m => table.Has(p, m)).Select(m => table.Models[m]).ToArray();
+            var chosen = member.Route(new RoutingRequest(new Prompt(table.Prompts[p].Text), Preference.QualityOnly, cards)).Model;
+            return table.Score(p, table.ModelIndex(chosen));
+        });
+        Assert.Equal(own, check.Members[1], 9);
+
+        Assert.Equal([2], new MemberCheck(0.891, [0.884, 0.896, 0.847]).Diverged);
+        Assert.Empty(new MemberCheck(0.891, [0.884, 0.892, 0.893]).Diverged);
+    }
+
+    [Fact]
     public void MemberZeroIsThePolicyTrainedWithTheContextsSeedAndMembersDiffer()
     {
         var ensemble = Ensemble(2);
