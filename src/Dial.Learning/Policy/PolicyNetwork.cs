@@ -107,15 +107,19 @@ public sealed class PolicyNetwork
     {
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
         pass.LogLength = logLength;
-        ProjectSparse(Prompt, features, pass.Projection);
-        ProjectCost(features, pass.CostProjection);
+        Span<int> buffer = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
+        var nonZero = NonZero(features, buffer);
+        ProjectSparse(Prompt, features, nonZero, pass.Projection);
+        if (CostPrompt is not null) ProjectSparse(CostPrompt, features, nonZero, pass.CostProjection);
         ScoreCandidates(pass);
     }
 
     /// <summary>U x + u₀, the prompt's cost projection, over the non-zero features; nothing when <see cref="CostRank"/> is 0.</summary>
     public void ProjectCost(ReadOnlySpan<float> features, Span<float> costProjection)
     {
-        if (CostPrompt is not null) ProjectSparse(CostPrompt, features, costProjection);
+        if (CostPrompt is null) return;
+        Span<int> buffer = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
+        ProjectSparse(CostPrompt, features, NonZero(features, buffer), costProjection);
     }
 
     /// <summary>
@@ -185,16 +189,14 @@ public sealed class PolicyNetwork
     /// W x + b over the non-zero features only (the prompt's W_x and the cost term's U): TF-IDF vectors are
     /// mostly zeros, so the projection that dominates a decision's cost shrinks by that ratio.
     /// </summary>
-    private static void ProjectSparse(Dense layer, ReadOnlySpan<float> features, Span<float> projection)
+    private static void ProjectSparse(Dense layer, ReadOnlySpan<float> features, ReadOnlySpan<int> nonZero, Span<float> projection)
     {
-        Span<int> nonZero = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
-        var count = NonZero(features, nonZero);
         var weight = layer.Weight;
         for (var i = 0; i < projection.Length; i++)
         {
             var row = weight.Row(i);
             var sum = layer.Bias.Value[i];
-            for (var n = 0; n < count; n++) sum += row[nonZero[n]] * features[nonZero[n]];
+            for (var n = 0; n < nonZero.Length; n++) sum += row[nonZero[n]] * features[nonZero[n]];
             projection[i] = sum;
         }
     }
@@ -266,8 +268,10 @@ public sealed class PolicyNetwork
                 if (CostMix is not null) MixBackward(pass, k, dOutput[0], dDescriptor, dCostProjection);
             }
         }
-        ProjectBackward(Prompt, features, dProjection);
-        if (CostPrompt is not null) ProjectBackward(CostPrompt, features, dCostProjection);
+        Span<int> buffer = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
+        var nonZero = NonZero(features, buffer);
+        ProjectBackward(Prompt, features, nonZero, dProjection);
+        if (CostPrompt is not null) ProjectBackward(CostPrompt, features, nonZero, dCostProjection);
     }
 
     /// <summary>
@@ -286,25 +290,24 @@ public sealed class PolicyNetwork
     }
 
     /// <summary>dL/dW = dProjection xᵀ and dL/db = dProjection, touching only the non-zero features' columns.</summary>
-    private static void ProjectBackward(Dense layer, ReadOnlySpan<float> features, ReadOnlySpan<float> dProjection)
+    private static void ProjectBackward(Dense layer, ReadOnlySpan<float> features, ReadOnlySpan<int> nonZero, ReadOnlySpan<float> dProjection)
     {
-        Span<int> nonZero = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
-        var count = NonZero(features, nonZero);
         for (var i = 0; i < dProjection.Length; i++)
         {
             var g = dProjection[i];
             if (g == 0) continue;
             layer.Bias.Gradient[i] += g;
             var gradRow = layer.Weight.GradientRow(i);
-            for (var n = 0; n < count; n++) gradRow[nonZero[n]] += g * features[nonZero[n]];
+            for (var n = 0; n < nonZero.Length; n++) gradRow[nonZero[n]] += g * features[nonZero[n]];
         }
     }
 
-    private static int NonZero(ReadOnlySpan<float> features, Span<int> indices)
+    /// <summary>The indices of the non-zero features, written into <paramref name="indices"/>; the projection and its gradient share them.</summary>
+    private static ReadOnlySpan<int> NonZero(ReadOnlySpan<float> features, Span<int> indices)
     {
         var count = 0;
         for (var j = 0; j < features.Length; j++)
             if (features[j] != 0) indices[count++] = j;
-        return count;
+        return indices[..count];
     }
 }
