@@ -5,10 +5,8 @@ namespace Dial.Learning.Neural;
 /// <summary>Element-wise non-linearities with their backward passes written against the forward output.</summary>
 public static class Activation
 {
-    public static void Relu(Span<float> x)
-    {
-        for (var i = 0; i < x.Length; i++) if (x[i] < 0) x[i] = 0;
-    }
+    /// <summary>Branch-free: a comparison per unit would mispredict on about half of them, in every candidate of a decision.</summary>
+    public static void Relu(Span<float> x) => TensorPrimitives.Max(x, 0f, x);
 
     /// <summary>Turns dL/dy into dL/dx in place, given the ReLU's output y.</summary>
     public static void ReluBackward(ReadOnlySpan<float> y, Span<float> grad)

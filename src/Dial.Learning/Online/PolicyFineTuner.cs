@@ -44,6 +44,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
     private readonly PolicyObjective _objective = new(new PolicyOptions(), 1);
     private readonly float[] _noFeatures;
     private readonly float[] _projection;
+    private readonly float[] _costProjection;
     private int _active;
     private int _readIndicator;
     private long _decisions;
@@ -69,6 +70,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
         _passes = policy.Members.Select(m => new PolicyPass(m.Network, 1)).ToArray();
         _noFeatures = new float[policy.Members[0].Network.Features];
         _projection = new float[policy.Members.Count * policy.Members[0].Network.Hidden];
+        _costProjection = new float[policy.Members.Count * policy.Members[0].Network.CostRank];
     }
 
     public string Name => KindName;
@@ -124,8 +126,8 @@ public sealed class PolicyFineTuner : IOnlineLearner
         lock (_writeLock)
         {
             var standby = _copies[1 - _active];
-            // Every member's prompt projection at once, from the ensemble's contiguous stacked copy of W_x.
-            standby.Project(features, _projection);
+            // Every member's prompt projections at once, from the ensemble's contiguous stacked copy of W_x and U.
+            standby.Project(features, _projection, _costProjection);
             for (var m = 0; m < standby.Members.Count; m++)
             {
                 var member = standby.Members[m];
@@ -136,7 +138,7 @@ public sealed class PolicyFineTuner : IOnlineLearner
                 pass.Latency[0] = DialPolicy.NormalizedLatency(card, standby.Scale);
                 _projection.AsSpan(m * pass.Projection.Length, pass.Projection.Length).CopyTo(pass.Projection);
                 pass.LogLength = logLength;
-                member.Network.ProjectCost(features, pass.CostProjection);
+                _costProjection.AsSpan(m * pass.CostProjection.Length, pass.CostProjection.Length).CopyTo(pass.CostProjection);
                 member.Network.ScoreCandidates(pass);
                 // Zero features keep the backward pass from scattering W_x's gradient into the network's row-major
                 // matrix; the optimiser forms that gradient itself from the projection's gradient, column by column.

@@ -1,7 +1,9 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dial.Learning.Policy;
 
@@ -15,7 +17,7 @@ namespace Dial.Learning.Policy;
 /// </summary>
 /// <remarks>
 /// The members must not be trained after the ensemble is made, except through <see cref="ApplyStep"/>: it keeps an
-/// inference-only copy of their prompt weights (see <see cref="_promptColumns"/>) and each card's candidate terms,
+/// inference-only copy of their prompt weights (see <see cref="_columns"/>) and each card's candidate terms,
 /// both derived from the members' parameters.
 /// </remarks>
 public sealed class DialEnsemble : IPredictThenOptimiseRouter
@@ -23,21 +25,17 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
     private readonly Dictionary<string, ModelCard> _cards;
 
     /// <summary>
-    /// Every member's W_x transposed and stacked: feature j's weights for all members are one contiguous run of
-    /// members × hidden floats, so a prompt's projection for the whole ensemble adds one vector per non-zero
-    /// feature instead of gathering one scattered column entry per hidden unit and member.
+    /// Every member's W_x and cost-term U, transposed and stacked: feature j's weights for the whole ensemble are one
+    /// contiguous run [W_x of each member | U of each member | zeros up to a multiple of 16 floats] (3 × 32 + 3 × 4
+    /// = 108 floats become 112). A prompt's projection then adds one run per non-zero feature in a single walk over
+    /// them, instead of gathering one scattered column entry per hidden unit and member, and instead of a second
+    /// walk for U: a decision is bound by reading these runs, and one stream of them is read faster than two.
     /// </summary>
-    private readonly float[] _promptColumns;
+    private readonly float[] _columns;
 
-    private readonly float[] _promptBias;
-
-    /// <summary>
-    /// Every member's cost-term projection U stacked the same way, each feature's run padded with zeros to a whole
-    /// number of 16-float blocks (3 members × rank 4 = 12 floats become 16), so it is walked in registers too.
-    /// </summary>
-    private readonly float[] _costColumns;
-
-    private readonly float[] _costBias;
+    /// <summary>The runs' bias: every member's b, then every member's u₀, then the padding's zeros.</summary>
+    private readonly float[] _bias;
+    private readonly PolicyNetwork[] _networks;
     private float _beta;
     private readonly ThreadLocal<Scratch> _scratch;
 
@@ -65,8 +63,8 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         Name = name;
         Members = members;
         _cards = first.Models.ToDictionary(m => m.Name, StringComparer.Ordinal);
-        (_promptColumns, _promptBias) = Stack(members.Select(m => m.Network.Prompt).ToArray(), members.Count * Hidden);
-        (_costColumns, _costBias) = CostRank == 0 ? ([], []) : Stack(members.Select(m => m.Network.CostPrompt!).ToArray(), CostWidth);
+        _networks = members.Select(m => m.Network).ToArray();
+        (_columns, _bias) = Stack(_networks, Width);
         _beta = MeanBeta(members);
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(this));
         _describe = Describe;
@@ -92,8 +90,11 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
 
     private int CostRank => Members[0].Network.CostRank;
 
-    /// <summary>The stacked cost projection's width: members × rank, padded to a multiple of 16.</summary>
-    private int CostWidth => (Members.Count * CostRank + 15) / 16 * 16;
+    /// <summary>Where the members' cost projections start in a stacked run: after every member's W_x.</summary>
+    private int CostOffset => Members.Count * Hidden;
+
+    /// <summary>A stacked run's length: members × (hidden + rank), padded to a multiple of 16.</summary>
+    private int Width => (Members.Count * (Hidden + CostRank) + 15) / 16 * 16;
 
     /// <summary>The card the ensemble was trained with, for a model named on the command line.</summary>
     public ModelCard Card(string model) =>
@@ -117,9 +118,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         var scratch = _scratch.Value!;
         var features = FeaturesOf(prompt, Encoder, scratch.Features);
         if (features.Length != Features) throw new ArgumentException($"prompt features have length {features.Length}, the policy expects {Features}");
-        var (indices, values) = Gather(features, scratch);
-        ProjectStacked(_promptColumns, _promptBias, indices, values, scratch.Projection);
-        if (CostRank > 0) ProjectStacked(_costColumns, _costBias, indices, values, scratch.CostProjection);
+        var projection = ProjectStacked(features, scratch);
         var item = Items is { } items ? items.ItemOfFeatures(FeaturesOf(prompt, items.Encoder, scratch.ItemFeatures!)) : null;
         var predictions = new CandidatePredictions(candidates);
         var costInput = scratch.CostInput;
@@ -128,14 +127,14 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         {
             var terms = _candidateTerms.GetValue(candidates[k], _describe);
             double quality = 0, cost = 0;
-            for (var i = 0; i < Members.Count; i++)
+            for (var i = 0; i < _networks.Length; i++)
             {
-                var network = Members[i].Network;
-                var logit = network.QualityLogit(scratch.Projection.AsSpan(i * Hidden, Hidden), terms.Term(i), scratch.Hidden);
+                var network = _networks[i];
+                var logit = network.QualityLogit(projection.Slice(i * Hidden, Hidden), terms.Term(i), scratch.Hidden);
                 if (item is not null) logit += network.ItemTerm(PolicyPass.ItemLogitOf(item, terms.Descriptor(i)));
                 quality += (float)Neural.Activation.Sigmoid(logit);
                 terms.Descriptor(i).CopyTo(costInput);
-                cost += MathF.Exp(network.LogCost(costInput, terms.Mix(i), scratch.CostProjection.AsSpan(i * CostRank, CostRank)));
+                cost += MathF.Exp(network.LogCost(costInput, terms.Mix(i), projection.Slice(CostOffset + i * CostRank, CostRank)));
             }
             predictions.Quality[k] = quality / Members.Count;
             predictions.Cost[k] = cost / Members.Count;
@@ -187,7 +186,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(member, Members.Count);
         var network = Members[member].Network;
         if (step.Hidden != Hidden) throw new ArgumentException($"step has hidden size {step.Hidden}, the ensemble {Hidden}", nameof(step));
-        var (hidden, width) = (Hidden, Members.Count * Hidden);
+        var (hidden, width) = (Hidden, Width);
         var columns = step.PromptColumns;
         // Row by row: the member's W_x is row-major, so each row's few changed entries are visited in ascending order.
         for (var i = 0; i < hidden; i++)
@@ -196,7 +195,10 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
             for (var n = 0; n < step.Count; n++) row[step.Features[n]] += columns[n * hidden + i];
         }
         for (var n = 0; n < step.Count; n++)
-            TensorPrimitives.Add(_promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden), step.Column(n), _promptColumns.AsSpan(step.Features[n] * width + member * hidden, hidden));
+        {
+            var run = _columns.AsSpan(step.Features[n] * width + member * hidden, hidden);
+            TensorPrimitives.Add(run, step.Column(n), run);
+        }
         var parameters = network.DenseStepParameters;
         for (var p = 0; p < parameters.Count; p++)
         {
@@ -204,9 +206,9 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
             var delta = step.Dense[p];
             for (var i = 0; i < value.Length; i++) value[i] += delta[i];
         }
-        network.Prompt.Bias.Value.AsSpan(0, Hidden).CopyTo(_promptBias.AsSpan(member * Hidden, Hidden));
+        network.Prompt.Bias.Value.AsSpan(0, Hidden).CopyTo(_bias.AsSpan(member * Hidden, Hidden));
         // U is not in a step (it stays as trained online); its bias u₀ is.
-        if (CostRank > 0) network.CostPrompt!.Bias.Value.AsSpan(0, CostRank).CopyTo(_costBias.AsSpan(member * CostRank, CostRank));
+        if (CostRank > 0) network.CostPrompt!.Bias.Value.AsSpan(0, CostRank).CopyTo(_bias.AsSpan(CostOffset + member * CostRank, CostRank));
         _beta = MeanBeta(Members);
         _candidateTerms.Clear();
     }
@@ -214,101 +216,148 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
     private static float MeanBeta(IReadOnlyList<DialPolicy> members) => (float)(members.Sum(m => (double)m.Network.Beta) / members.Count);
 
     /// <summary>
-    /// Every member's W_x x + b over the non-zero features, in the order a single policy adds them (bias first,
-    /// then features by index), so each member's projection is bit-for-bit the one it computes alone. The
-    /// stacked width is walked in blocks of 64 (then 32) floats held in registers across all the
-    /// features, so the projection is only read and written once per block, not once per feature.
+    /// Every member's W_x x + b (into <paramref name="prompt"/>, member after member) and U x + u₀ (into
+    /// <paramref name="cost"/>) over the non-zero features, in the order a single policy adds them (bias first, then
+    /// features by index), so each member's projections are bit-for-bit the ones it computes alone.
     /// </summary>
-    public void Project(ReadOnlySpan<float> features, Span<float> projection)
+    public void Project(ReadOnlySpan<float> features, Span<float> prompt, Span<float> cost)
     {
-        if (features.Length != Features || projection.Length != Members.Count * Hidden)
-            throw new ArgumentException($"projection of {features.Length} features into {projection.Length} values; the ensemble takes {Features} into {Members.Count * Hidden}");
-        var (indices, values) = Gather(features, _scratch.Value!);
-        ProjectStacked(_promptColumns, _promptBias, indices, values, projection);
+        if (features.Length != Features || prompt.Length != CostOffset || cost.Length != Members.Count * CostRank)
+            throw new ArgumentException($"projection of {features.Length} features into {prompt.Length} + {cost.Length} values; the ensemble takes {Features} into {CostOffset} + {Members.Count * CostRank}");
+        var projection = ProjectStacked(features, _scratch.Value!);
+        projection[..CostOffset].CopyTo(prompt);
+        projection.Slice(CostOffset, cost.Length).CopyTo(cost);
     }
 
-    /// <summary>The non-zero features' indices and values, in ascending order.</summary>
-    private static (ReadOnlyMemory<int> Indices, ReadOnlyMemory<float> Values) Gather(ReadOnlySpan<float> features, Scratch scratch)
+    /// <summary>
+    /// bias + Σ run(j) x_j over the prompt's non-zero features, the whole stacked width (both projections of every
+    /// member) at once, into the scratch's buffer. The width is walked in blocks of up to 112 floats held in
+    /// registers across all the features, so the projection is only read and written once per block, not once per
+    /// feature; the default ensemble's 112 floats are one walk.
+    /// </summary>
+    private ReadOnlySpan<float> ProjectStacked(ReadOnlySpan<float> features, Scratch scratch)
     {
-        // Branch-free gathering of the non-zero features: a third or more of them are non-zero, in no
-        // predictable pattern, so a branch per feature would mispredict often.
+        var count = Gather(features, scratch);
+        var indices = scratch.Index.AsSpan(0, count);
+        var values = scratch.Value.AsSpan(0, count);
+        var projection = scratch.Projection;
+        _bias.CopyTo(projection);
+        var width = projection.Length;
+        var start = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // The width is a multiple of 16, so what is left after the 112-float blocks is at most one 64, one 32
+            // and one 16.
+            for (; start + Block112.Floats <= width; start += Block112.Floats) ProjectBlock<Block112>(_columns, indices, values, start, projection);
+            start = ProjectBlockIfFits<Block64>(indices, values, start, projection);
+            start = ProjectBlockIfFits<Block32>(indices, values, start, projection);
+            start = ProjectBlockIfFits<Block16>(indices, values, start, projection);
+        }
+        for (var n = 0; n < indices.Length; n++)
+        {
+            var run = _columns.AsSpan(indices[n] * width, width);
+            var x = values[n];
+            for (var i = start; i < width; i++) projection[i] += run[i] * x;
+        }
+        return projection;
+    }
+
+    private int ProjectBlockIfFits<TBlock>(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int start, float[] projection) where TBlock : struct, IBlock
+    {
+        if (start + TBlock.Floats > projection.Length) return start;
+        ProjectBlock<TBlock>(_columns, indices, values, start, projection);
+        return start + TBlock.Floats;
+    }
+
+    /// <summary>
+    /// Writes the non-zero features' indices and values, in ascending order, into the scratch's buffers and returns
+    /// how many there are. Branch-free: 40% or more of them are non-zero, in no predictable pattern, so a branch per
+    /// feature would mispredict often. Eight at a time where the CPU can: a lookup table gives, for each pattern of
+    /// non-zeros among eight lanes, the permutation moving them to the front.
+    /// </summary>
+    private static int Gather(ReadOnlySpan<float> features, Scratch scratch)
+    {
         var count = 0;
-        for (var j = 0; j < features.Length; j++)
+        var j = 0;
+        if (Avx2.IsSupported)
+        {
+            ref var feature = ref MemoryMarshal.GetReference(features);
+            ref var index = ref MemoryMarshal.GetArrayDataReference(scratch.Index);
+            ref var value = ref MemoryMarshal.GetArrayDataReference(scratch.Value);
+            var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+            // Each step stores eight lanes and keeps the non-zero ones: the buffers have eight floats to spare.
+            for (; j + 8 <= features.Length; j += 8)
+            {
+                var x = Vector256.LoadUnsafe(ref feature, (nuint)j);
+                var nonZero = ~Vector256.Equals(x, Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFF;
+                var permutation = NonZeroFirst[nonZero];
+                Avx2.PermuteVar8x32(x, permutation).StoreUnsafe(ref value, (nuint)count);
+                Avx2.PermuteVar8x32(lanes + Vector256.Create(j), permutation).StoreUnsafe(ref index, (nuint)count);
+                count += BitOperations.PopCount(nonZero);
+            }
+        }
+        for (; j < features.Length; j++)
         {
             scratch.Index[count] = j;
             scratch.Value[count] = features[j];
             count += features[j] != 0 ? 1 : 0;
         }
-        return (scratch.Index.AsMemory(0, count), scratch.Value.AsMemory(0, count));
+        return count;
     }
 
-    /// <summary>bias + Σ column(j) x_j over the gathered features, for one stacked copy of the members' weights.</summary>
-    private static void ProjectStacked(float[] stacked, float[] bias, ReadOnlyMemory<int> gatheredIndices, ReadOnlyMemory<float> gatheredValues, Span<float> projection)
+    /// <summary>For each 8-bit pattern of non-zero lanes, the lanes in the order that puts the non-zero ones first, ascending.</summary>
+    private static readonly Vector256<int>[] NonZeroFirst = Enumerable.Range(0, 256).Select(pattern =>
     {
-        var indices = gatheredIndices.Span;
-        var values = gatheredValues.Span;
-        bias.CopyTo(projection);
-        var width = projection.Length;
-        var start = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; start + WideBlock.Floats <= width; start += WideBlock.Floats) ProjectBlock<WideBlock>(stacked, indices, values, start, projection);
-            if (start + NarrowBlock.Floats <= width)
-            {
-                ProjectBlock<NarrowBlock>(stacked, indices, values, start, projection);
-                start += NarrowBlock.Floats;
-            }
-            if (start + SmallBlock.Floats <= width)
-            {
-                ProjectBlock<SmallBlock>(stacked, indices, values, start, projection);
-                start += SmallBlock.Floats;
-            }
-        }
-        for (var n = 0; n < indices.Length; n++)
-        {
-            var column = stacked.AsSpan(indices[n] * width, width);
-            var x = values[n];
-            for (var i = start; i < width; i++) projection[i] += column[i] * x;
-        }
-    }
+        var order = Enumerable.Range(0, 8).Where(lane => (pattern >> lane & 1) == 1).Concat(Enumerable.Range(0, 8).Where(lane => (pattern >> lane & 1) == 0)).ToArray();
+        return Vector256.Create(order);
+    }).ToArray();
 
     /// <summary>
-    /// How many floats one walk over the features accumulates in registers: eight 256-bit accumulators keep the
-    /// adds' latency hidden, and a stacked width that is not a multiple of 64 (3 members × 32 hidden = 96) ends with
-    /// a block of four, which beats both padding the copy to 128 (a third more memory read per feature) and walking
-    /// the features three times in blocks of four. The cost term's narrow copy (16 floats) is a block of two.
+    /// How many floats one walk over the features accumulates in registers. 112 floats are fourteen 256-bit
+    /// accumulators, which with the feature's broadcast value and a loaded vector fill the sixteen registers; many
+    /// accumulators also keep the adds' latency hidden. Smaller blocks finish a width that is not a multiple of 112.
     /// </summary>
     private interface IBlock
     {
         static abstract int Floats { get; }
     }
 
-    private readonly struct WideBlock : IBlock
+    private readonly struct Block112 : IBlock
+    {
+        public static int Floats => 112;
+    }
+
+    private readonly struct Block64 : IBlock
     {
         public static int Floats => 64;
     }
 
-    private readonly struct NarrowBlock : IBlock
+    private readonly struct Block32 : IBlock
     {
         public static int Floats => 32;
     }
 
-    private readonly struct SmallBlock : IBlock
+    private readonly struct Block16 : IBlock
     {
         public static int Floats => 16;
     }
 
     private static void ProjectBlock<TBlock>(float[] stacked, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int start, Span<float> projection) where TBlock : struct, IBlock
     {
-        // The JIT compiles one body per block type, in which these tests are constants and the unused code is gone.
-        var wide = TBlock.Floats == WideBlock.Floats;
-        var small = TBlock.Floats == SmallBlock.Floats;
+        // The JIT compiles one body per block type, in which these counts are constants and the unused code is gone.
+        var vectors = TBlock.Floats / 8;
         var width = projection.Length;
         ref var output = ref MemoryMarshal.GetReference(projection[start..]);
         var (a0, a1) = (Vector256.LoadUnsafe(ref output, 0), Vector256.LoadUnsafe(ref output, 8));
-        var (a2, a3) = small ? default : (Vector256.LoadUnsafe(ref output, 16), Vector256.LoadUnsafe(ref output, 24));
-        var (a4, a5, a6, a7) = wide
+        var (a2, a3) = vectors > 2 ? (Vector256.LoadUnsafe(ref output, 16), Vector256.LoadUnsafe(ref output, 24)) : default;
+        var (a4, a5, a6, a7) = vectors > 4
             ? (Vector256.LoadUnsafe(ref output, 32), Vector256.LoadUnsafe(ref output, 40), Vector256.LoadUnsafe(ref output, 48), Vector256.LoadUnsafe(ref output, 56))
+            : default;
+        var (a8, a9, a10) = vectors > 8
+            ? (Vector256.LoadUnsafe(ref output, 64), Vector256.LoadUnsafe(ref output, 72), Vector256.LoadUnsafe(ref output, 80))
+            : default;
+        var (a11, a12, a13) = vectors > 8
+            ? (Vector256.LoadUnsafe(ref output, 88), Vector256.LoadUnsafe(ref output, 96), Vector256.LoadUnsafe(ref output, 104))
             : default;
         ref var columns = ref MemoryMarshal.GetArrayDataReference(stacked);
         for (var n = 0; n < indices.Length; n++)
@@ -318,25 +367,39 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
             // Multiply then add, never fused: the rounding must match the single policy's scalar loop.
             a0 += Vector256.LoadUnsafe(ref column, 0) * x;
             a1 += Vector256.LoadUnsafe(ref column, 8) * x;
-            if (small) continue;
+            if (vectors == 2) continue;
             a2 += Vector256.LoadUnsafe(ref column, 16) * x;
             a3 += Vector256.LoadUnsafe(ref column, 24) * x;
-            if (!wide) continue;
+            if (vectors == 4) continue;
             a4 += Vector256.LoadUnsafe(ref column, 32) * x;
             a5 += Vector256.LoadUnsafe(ref column, 40) * x;
             a6 += Vector256.LoadUnsafe(ref column, 48) * x;
             a7 += Vector256.LoadUnsafe(ref column, 56) * x;
+            if (vectors == 8) continue;
+            a8 += Vector256.LoadUnsafe(ref column, 64) * x;
+            a9 += Vector256.LoadUnsafe(ref column, 72) * x;
+            a10 += Vector256.LoadUnsafe(ref column, 80) * x;
+            a11 += Vector256.LoadUnsafe(ref column, 88) * x;
+            a12 += Vector256.LoadUnsafe(ref column, 96) * x;
+            a13 += Vector256.LoadUnsafe(ref column, 104) * x;
         }
         a0.StoreUnsafe(ref output, 0);
         a1.StoreUnsafe(ref output, 8);
-        if (small) return;
+        if (vectors == 2) return;
         a2.StoreUnsafe(ref output, 16);
         a3.StoreUnsafe(ref output, 24);
-        if (!wide) return;
+        if (vectors == 4) return;
         a4.StoreUnsafe(ref output, 32);
         a5.StoreUnsafe(ref output, 40);
         a6.StoreUnsafe(ref output, 48);
         a7.StoreUnsafe(ref output, 56);
+        if (vectors == 8) return;
+        a8.StoreUnsafe(ref output, 64);
+        a9.StoreUnsafe(ref output, 72);
+        a10.StoreUnsafe(ref output, 80);
+        a11.StoreUnsafe(ref output, 88);
+        a12.StoreUnsafe(ref output, 96);
+        a13.StoreUnsafe(ref output, 104);
     }
 
     /// <summary>Each member's descriptor of a card, its term W_d d and its cost mix S d + s₀, which do not depend on the prompt.</summary>
@@ -367,47 +430,50 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
         public Span<float> Mix(int member) => _mixes.AsSpan(member * costRank, costRank);
     }
 
-    /// <summary>The members' layers (one each, of equal shape) transposed and stacked into runs of <paramref name="width"/> floats per feature.</summary>
-    private static (float[] Columns, float[] Bias) Stack(IReadOnlyList<Neural.Dense> layers, int width)
+    /// <summary>Every member's W_x and U transposed and stacked into runs of <paramref name="width"/> floats per feature.</summary>
+    private static (float[] Columns, float[] Bias) Stack(IReadOnlyList<PolicyNetwork> networks, int width)
     {
-        var columns = new float[layers[0].Inputs * width];
+        var columns = new float[networks[0].Features * width];
         var bias = new float[width];
-        for (var m = 0; m < layers.Count; m++) StackMember(layers[m], m, columns, bias, width);
+        var costOffset = networks.Count * networks[0].Hidden;
+        for (var m = 0; m < networks.Count; m++)
+        {
+            StackLayer(networks[m].Prompt, m * networks[m].Hidden, columns, bias, width);
+            if (networks[m].CostPrompt is { } cost) StackLayer(cost, costOffset + m * cost.Outputs, columns, bias, width);
+        }
         return (columns, bias);
     }
 
-    /// <summary>Copies member <paramref name="member"/>'s layer into its share of each feature's run (and of the bias).</summary>
-    private static void StackMember(Neural.Dense layer, int member, float[] columns, float[] bias, int width)
+    /// <summary>Copies a layer into its share of each feature's run (and of the bias), from <paramref name="offset"/> on.</summary>
+    private static void StackLayer(Neural.Dense layer, int offset, float[] columns, float[] bias, int width)
     {
-        var outputs = layer.Outputs;
-        layer.Bias.Value.AsSpan(0, outputs).CopyTo(bias.AsSpan(member * outputs, outputs));
-        for (var i = 0; i < outputs; i++)
+        layer.Bias.Value.AsSpan(0, layer.Outputs).CopyTo(bias.AsSpan(offset, layer.Outputs));
+        for (var i = 0; i < layer.Outputs; i++)
         {
             var row = layer.Weight.Row(i);
-            for (var j = 0; j < row.Length; j++) columns[j * width + member * outputs + i] = row[j];
+            for (var j = 0; j < row.Length; j++) columns[j * width + offset + i] = row[j];
         }
     }
 
     /// <summary>One thread's buffers for a prediction, so it allocates only its result.</summary>
     private sealed class Scratch(DialEnsemble ensemble)
     {
-        public float[] Projection { get; } = new float[ensemble.Members.Count * ensemble.Hidden];
+        /// <summary>The stacked projection: every member's W_x x + b, then every member's U x + u₀, then padding.</summary>
+        public float[] Projection { get; } = new float[ensemble.Width];
 
         public float[] Features { get; } = new float[ensemble.Encoder.Dimension];
 
         /// <summary>The item model's features of the prompt; null for an ensemble without one.</summary>
         public float[]? ItemFeatures { get; } = ensemble.Items is { } items ? new float[items.Encoder.Dimension] : null;
 
-        public int[] Index { get; } = new int[ensemble.Features];
+        /// <summary>The non-zero features' indices, with room for the eight lanes a vector step stores.</summary>
+        public int[] Index { get; } = new int[ensemble.Features + 8];
 
-        public float[] Value { get; } = new float[ensemble.Features];
+        public float[] Value { get; } = new float[ensemble.Features + 8];
 
         public float[] Hidden { get; } = new float[ensemble.Hidden];
 
         /// <summary>[descriptor; log length], the cost head's input.</summary>
         public float[] CostInput { get; } = new float[ensemble.Members[0].Network.Descriptor + 1];
-
-        /// <summary>Every member's U x + u₀ (padded like the stacked copy).</summary>
-        public float[] CostProjection { get; } = new float[ensemble.CostWidth];
     }
 }

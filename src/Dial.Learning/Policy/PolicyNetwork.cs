@@ -114,14 +114,6 @@ public sealed class PolicyNetwork
         ScoreCandidates(pass);
     }
 
-    /// <summary>U x + u₀, the prompt's cost projection, over the non-zero features; nothing when <see cref="CostRank"/> is 0.</summary>
-    public void ProjectCost(ReadOnlySpan<float> features, Span<float> costProjection)
-    {
-        if (CostPrompt is null) return;
-        Span<int> buffer = features.Length <= 4096 ? stackalloc int[features.Length] : new int[features.Length];
-        ProjectSparse(CostPrompt, features, NonZero(features, buffer), costProjection);
-    }
-
     /// <summary>
     /// Scores every candidate from the prompt projections already in <paramref name="pass"/>, so the online
     /// fine-tuner can project a prompt once for all the ensemble's members.

@@ -141,12 +141,16 @@ public sealed class PolicyEnsembleTests(TrainedPolicyFixture fixture) : IClassFi
         }
     }
 
-    [Fact]
-    public void EachMembersShareOfTheRegisterBlockedProjectionIsItsOwnProjection()
+    [Theory]
+    // 2 × (60 hidden + rank 20) = 160 floats per feature: register blocks of 112, 32 and 16.
+    [InlineData(60, 20, 2, null)]
+    // 3 × (50 + 20) = 210 floats, padded to 224: blocks of 112, 64, 32 and 16; 250 features, not a whole number of
+    // eight-lane steps, so the gathering of non-zero features ends lane by lane.
+    [InlineData(50, 20, 3, 250)]
+    public void EachMembersShareOfTheRegisterBlockedProjectionIsItsOwnProjection(int hidden, int costRank, int ensembleSize, int? featureDimension)
     {
-        // 2 x 60 hidden units: a 64-float register block, a 32-float one and a 24-float remainder of the stacked projection;
-        // 2 x rank 20 of the cost term: 40 floats padded to 48, a 32-float block and a 16-float one.
-        var ensemble = Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, Tiny with { Hidden = 60, CostRank = 20, EnsembleSize = 2 }).Train(SmallContext));
+        var options = Tiny with { Hidden = hidden, CostRank = costRank, EnsembleSize = ensembleSize, FeatureDimension = featureDimension };
+        var ensemble = Assert.IsType<DialEnsemble>(new DialPolicyTrainer(Feedback.Bandit, options).Train(SmallContext));
         foreach (var prompt in fixture.Prompts.Take(20))
         {
             var request = new RoutingRequest(prompt, Preference.FromCostWeight(0.1), fixture.Models);
