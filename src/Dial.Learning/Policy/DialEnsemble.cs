@@ -1,7 +1,7 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -35,6 +35,7 @@ public sealed class DialEnsemble : IPredictThenOptimiseRouter
 
     /// <summary>The runs' bias: every member's b, then every member's u₀, then the padding's zeros.</summary>
     private readonly float[] _bias;
+
     private readonly PolicyNetwork[] _networks;
     private float _beta;
     private readonly ThreadLocal<Scratch> _scratch;
