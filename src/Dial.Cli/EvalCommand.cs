@@ -131,6 +131,9 @@ internal static class EvalCommand
             o.WriteLine(string.Create(ci,
                 $"{x.Name.PadRight(width)}  {F(m.Auc, "-"),6}  {m.MaxQuality,11:F4}  {F(m.SavingsAtBestSingleQuality),30}  {F(m.SavingsAt99),13}  {F(m.SavingsAt98),13}  {F(m.Apgr, "-"),6}"));
         }
+        foreach (var c in r.AucComparisons)
+            o.WriteLine(string.Create(ci,
+                $"auc {c.Router} minus {c.Against}: {c.Difference:+0.0000;-0.0000}, paired bootstrap 95% [{c.Interval95.Low:+0.0000;-0.0000}, {c.Interval95.High:+0.0000;-0.0000}], {c.Router} ahead in {c.ShareAhead * 100:F0}% of resamples"));
         o.WriteLine(string.Create(ci, $"best single: {r.BestSingle.Model} quality {r.BestSingle.Quality:F4} at ${r.BestSingle.CostPer1k:F4} per 1k prompts"));
         o.WriteLine(string.Create(ci, $"oracle:      quality {r.Oracle.Quality:F4} at ${r.Oracle.CostUsdPerPrompt * 1000:F4} per 1k prompts"));
         o.WriteLine(string.Create(ci, $"random:      quality {r.Random.Quality:F4} at ${r.Random.CostPer1k:F4} per 1k prompts"));

@@ -32,8 +32,19 @@ public sealed class Bootstrap
         if (values.Length != _prompts) throw new ArgumentException($"expected {_prompts} values, one per prompt, got {values.Length}", nameof(values));
         var means = new double[_counts.Length];
         for (var s = 0; s < means.Length; s++) means[s] = TensorPrimitives.Dot(_counts[s], values) / _prompts;
-        Array.Sort(means);
-        return new Interval(Percentile(means, 0.025), Percentile(means, 0.975));
+        return Interval95Of(means);
+    }
+
+    public int Samples => _counts.Length;
+
+    /// <summary>Resample <paramref name="sample"/>: how many times each test prompt was drawn into it.</summary>
+    public ReadOnlySpan<float> Counts(int sample) => _counts[sample];
+
+    /// <summary>The 2.5th and 97.5th percentiles of one statistic's resampled values (sorted in place).</summary>
+    public static Interval Interval95Of(double[] values)
+    {
+        Array.Sort(values);
+        return new Interval(Percentile(values, 0.025), Percentile(values, 0.975));
     }
 
     /// <summary>Linear interpolation between order statistics.</summary>

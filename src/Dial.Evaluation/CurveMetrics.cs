@@ -45,14 +45,7 @@ public sealed record CurveMetrics(
         var frontier = ParetoFrontier.Of(points);
         var best = BestSingle(singles);
         var cheapest = singles.OrderBy(s => s.CostPerPrompt).ThenByDescending(s => s.Quality).First();
-        var dearest = singles.Max(s => s.CostPerPrompt);
-
-        double? auc = null;
-        if (cheapest.CostPerPrompt > 0 && dearest > cheapest.CostPerPrompt)
-        {
-            var (a, b) = (Math.Log10(cheapest.CostPerPrompt), Math.Log10(dearest));
-            auc = EnvelopeIntegral(frontier, c => c > 0 ? Math.Log10(c) : double.NegativeInfinity, a, b, floor: 0) / (b - a);
-        }
+        var auc = AucOf(frontier, singles);
 
         double? apgr = null;
         if (best.CostPerPrompt > cheapest.CostPerPrompt && best.Quality > cheapest.Quality)
@@ -69,6 +62,16 @@ public sealed record CurveMetrics(
             Savings(frontier, 0.99 * best.Quality, best.CostPerPrompt),
             Savings(frontier, 0.98 * best.Quality, best.CostPerPrompt),
             apgr);
+    }
+
+    /// <summary><see cref="Auc"/> of a Pareto frontier (<see cref="ParetoFrontier.Of"/>, cheapest first).</summary>
+    public static double? AucOf(IReadOnlyList<CurvePoint> frontier, IReadOnlyList<SingleModelResult> singles)
+    {
+        var cheapest = singles.Min(s => s.CostPerPrompt);
+        var dearest = singles.Max(s => s.CostPerPrompt);
+        if (!(cheapest > 0 && dearest > cheapest)) return null;
+        var (a, b) = (Math.Log10(cheapest), Math.Log10(dearest));
+        return EnvelopeIntegral(frontier, c => c > 0 ? Math.Log10(c) : double.NegativeInfinity, a, b, floor: 0) / (b - a);
     }
 
     /// <summary>The single model of highest quality (the cheaper one on a tie).</summary>

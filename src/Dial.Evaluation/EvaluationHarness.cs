@@ -53,19 +53,22 @@ public static class EvaluationHarness
 
         clock.Restart();
         var routers = new RouterResult[trainers.Count];
+        var choices = new int[trainers.Count][][];
         Parallel.For(0, trainers.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var watch = Stopwatch.StartNew();
             var router = trainers[i].Train(context);
             var trainSeconds = watch.Elapsed.TotalSeconds;
             watch.Restart();
-            var points = Sweep(router, test, weights, bootstrap);
+            choices[i] = Choices(router, test, weights);
+            var points = weights.Select((w, j) => PointOf(w, choices[i][j], test.Table, bootstrap)).ToArray();
             var routeSeconds = watch.Elapsed.TotalSeconds;
             routers[i] = new RouterResult(trainers[i].Name, CurveMetrics.Of(points, singles), points, ParetoFrontier.Of(points), trainSeconds, routeSeconds);
             log?.WriteLine($"{trainers[i].Name}: train {trainSeconds:F2} s, route {routeSeconds:F2} s");
         });
         var routersSeconds = clock.Elapsed.TotalSeconds;
         log?.WriteLine($"routers: {routersSeconds:F2} s");
+        var comparisons = AucComparison.FirstAgainstOthers(routers, choices, test.Table, bootstrap);
 
         var random = new Random(options.Seed);
         var randomChoices = test.Candidates.Select(c => test.Table.ModelIndex(c[random.Next(c.Count)].Name)).ToArray();
@@ -80,6 +83,7 @@ public static class EvaluationHarness
             OracleResult.Of(test.Table),
             PointOf(double.NaN, randomChoices, test.Table, bootstrap),
             routers,
+            comparisons,
             new EvaluationTiming(0, featurise, routersSeconds));
     }
 
@@ -92,6 +96,13 @@ public static class EvaluationHarness
     /// router predicts each prompt once and decides at every weight from those predictions.
     /// </summary>
     public static CurvePoint[] Sweep(IRouter router, TestSet test, double[] weights, Bootstrap bootstrap)
+    {
+        var choices = Choices(router, test, weights);
+        return weights.Select((w, i) => PointOf(w, choices[i], test.Table, bootstrap)).ToArray();
+    }
+
+    /// <summary>The model (index in the test table) the router chose for each test prompt, per weight.</summary>
+    private static int[][] Choices(IRouter router, TestSet test, double[] weights)
     {
         var preferences = weights.Select(Preference.FromCostWeight).ToArray();
         var choices = weights.Select(_ => new int[test.Count]).ToArray();
@@ -109,7 +120,7 @@ public static class EvaluationHarness
                 choices[w][p] = m;
             }
         });
-        return weights.Select((w, i) => PointOf(w, choices[i], test.Table, bootstrap)).ToArray();
+        return choices;
     }
 
     private static CurvePoint PointOf(double costWeight, int[] choices, RoutingTable test, Bootstrap bootstrap)

@@ -28,6 +28,7 @@ public static class EvaluationJson
         new RandomRow(r.Random.Quality, r.Random.CostPer1k, Pair(r.Random.QualityCi), Pair1k(r.Random.CostCi)),
         r.SingleModels.Select(Single).ToArray(),
         r.Routers.Select(Router).ToArray(),
+        r.AucComparisons.Select(c => new ComparisonRow(c.Router, c.Against, c.Difference, Pair(c.Interval95), c.ShareAhead)).ToArray(),
         new TimingRow(
             r.Timing.LoadSeconds,
             r.Timing.FeaturiseSeconds,
@@ -61,6 +62,7 @@ public static class EvaluationJson
         RandomRow Random,
         SingleRow[] SingleModels,
         RouterRow[] Routers,
+        ComparisonRow[] AucComparisons,
         TimingRow Timing);
 
     private sealed record SingleRow(string Model, double Quality, [property: JsonPropertyName("cost_per_1k")] double CostPer1k);
@@ -81,6 +83,9 @@ public static class EvaluationJson
 
     /// <param name="Pareto">Whether the point is on the router's Pareto frontier.</param>
     private sealed record PointRow(double CostWeight, double Quality, [property: JsonPropertyName("cost_per_1k")] double CostPer1k, double[] QualityCi, double[] CostCi, bool Pareto);
+
+    /// <param name="Difference">Router's auc minus Against's; Interval95 is its paired bootstrap interval over test prompts.</param>
+    private sealed record ComparisonRow(string Router, string Against, double Difference, [property: JsonPropertyName("interval_95")] double[] Interval95, double ShareAhead);
 
     private sealed record TimingRow(
         double LoadSeconds,

@@ -26,6 +26,7 @@ public sealed record EvaluationTiming(double LoadSeconds, double FeaturiseSecond
 /// <param name="ExcludedTestPrompts">Test prompts no model has a result for, left out of every row.</param>
 /// <param name="Random">Uniform random choice among each prompt's candidates (seeded), one point.</param>
 /// <param name="Oracle">The best recorded outcome per prompt, cheapest among ties.</param>
+/// <param name="AucComparisons">The first router's auc against each other router's, with its paired bootstrap interval.</param>
 public sealed record EvaluationResult(
     string Source,
     int TrainPrompts,
@@ -37,4 +38,5 @@ public sealed record EvaluationResult(
     OracleResult Oracle,
     CurvePoint Random,
     IReadOnlyList<RouterResult> Routers,
+    IReadOnlyList<AucComparison> AucComparisons,
     EvaluationTiming Timing);

@@ -48,6 +48,14 @@ public static class HtmlReport
         }
         h.Append("</table>\n");
 
+        if (r.AucComparisons.Count > 0)
+        {
+            h.Append($"<table><caption>auc of {E(r.AucComparisons[0].Router)} minus each other router's, paired bootstrap over test prompts (an interval holding 0 is a tie on this split)</caption><tr><th>against</th><th>difference</th><th>95% interval</th><th>{E(r.AucComparisons[0].Router)} ahead in</th></tr>\n");
+            foreach (var c in r.AucComparisons)
+                h.Append($"<tr><td>{E(c.Against)}</td><td>{N(c.Difference)}</td><td>{Ci(c.Interval95, 1)}</td><td>{Pct(c.ShareAhead)}</td></tr>\n");
+            h.Append("</table>\n");
+        }
+
         h.Append("<table><caption>Reference rows</caption><tr><th>row</th><th>quality</th><th>USD / 1k prompts</th></tr>\n");
         h.Append($"<tr><td>best single: {E(r.BestSingle.Model)}</td><td>{N(r.BestSingle.Quality)}</td><td>{N(r.BestSingle.CostPer1k)}</td></tr>\n");
         h.Append($"<tr><td>oracle</td><td>{N(r.Oracle.Quality)}</td><td>{N(r.Oracle.CostUsdPerPrompt * 1000)}</td></tr>\n");

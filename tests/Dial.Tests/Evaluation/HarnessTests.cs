@@ -1,5 +1,6 @@
 using Dial.Data;
 using Dial.Evaluation;
+using Dial.Evaluation.Studies;
 using Dial.Learning;
 using Dial.Learning.Baselines;
 
@@ -128,5 +129,42 @@ public sealed class HarnessTests
         // design/targets.md measured 0.8678 for this router on this split.
         Assert.InRange(r.Routers[0].Metrics.MaxQuality, 0.85, 0.88);
         Assert.InRange(r.Routers[0].Metrics.Auc!.Value, 0.7, 0.85);
+    }
+
+    [Fact]
+    public void TheFirstRouterIsComparedWithEachOtherOnTheSameResamples()
+    {
+        var r = KeywordResult.Value;
+        Assert.Equal(r.Routers.Skip(1).Select(x => x.Name), r.AucComparisons.Select(c => c.Against));
+        foreach (var (c, other) in r.AucComparisons.Zip(r.Routers.Skip(1)))
+        {
+            Assert.Equal(r.Routers[0].Name, c.Router);
+            Assert.Equal(r.Routers[0].Metrics.Auc!.Value - other.Metrics.Auc!.Value, c.Difference, 12);
+            Assert.True(c.Interval95.Low <= c.Interval95.High);
+            Assert.InRange(c.ShareAhead, 0, 1);
+        }
+    }
+
+    [Fact]
+    public void ARouterTiesWithItselfInEveryResampleAndLeadsOneThatIgnoresThePromptInEveryResample()
+    {
+        var reader = new KnnRouterTrainer(k: 5);
+        var r = EvaluationHarness.Run(SyntheticTables.Keyword(), [reader, new DelegateTrainer("knn again", reader.Train), new DelegateTrainer("coder only", _ => new Always("coder"))], Fast);
+        var (again, coderOnly) = (r.AucComparisons[0], r.AucComparisons[1]);
+        Assert.Equal(0, again.Difference);
+        Assert.Equal(new Interval(0, 0), again.Interval95);
+        Assert.Equal(0, again.ShareAhead);
+        // Reading the keyword reaches 1.0 where the coder alone gets half the prompts right, at the same price.
+        Assert.InRange(coderOnly.Difference, 0.45, 0.5 + 1e-9);
+        Assert.True(coderOnly.Interval95.Low > 0.3, $"interval {coderOnly.Interval95}");
+        Assert.Equal(1, coderOnly.ShareAhead);
+        Assert.Empty(EvaluationHarness.Run(SyntheticTables.Keyword(), [reader], Fast).AucComparisons);
+    }
+
+    private sealed class Always(string model) : IRouter
+    {
+        public string Name => $"always {model}";
+
+        public RoutingDecision Route(RoutingRequest request) => new(Name, model, [new CandidateScore(model, 0)]);
     }
 }
