@@ -15,13 +15,18 @@ namespace Dial.Evaluation;
 public sealed record AucComparison(string Router, string Against, double Difference, Interval Interval95, double ShareAhead)
 {
     /// <summary>
-    /// The first router against each of the others, on <paramref name="bootstrap"/>'s resamples. None when there is one
-    /// router or the split gives no auc (<see cref="CurveMetrics.Auc"/>).
+    /// The router of highest auc (the first of them on a tie) against each of the others, on
+    /// <paramref name="bootstrap"/>'s resamples: whether the leader's lead over each is more than the split's noise,
+    /// whatever order the routers were given in. None when there is one router or the split gives no auc
+    /// (<see cref="CurveMetrics.Auc"/>).
     /// </summary>
     /// <param name="choices">Per router, per cost weight of its sweep, the model index chosen for each test prompt.</param>
-    internal static IReadOnlyList<AucComparison> FirstAgainstOthers(IReadOnlyList<RouterResult> routers, IReadOnlyList<int[][]> choices, RoutingTable test, Bootstrap bootstrap)
+    internal static IReadOnlyList<AucComparison> LeaderAgainstOthers(IReadOnlyList<RouterResult> routers, IReadOnlyList<int[][]> choices, RoutingTable test, Bootstrap bootstrap)
     {
         if (routers.Count < 2 || routers.Any(r => r.Metrics.Auc is null)) return [];
+        var leader = 0;
+        for (var r = 1; r < routers.Count; r++)
+            if (routers[r].Metrics.Auc > routers[leader].Metrics.Auc) leader = r;
         var curves = choices.Select(c => new ChosenOutcomes(c, test)).ToArray();
         var singles = new SingleOutcomes(test);
         var aucs = routers.Select(_ => new double[bootstrap.Samples]).ToArray();
@@ -32,11 +37,12 @@ public sealed record AucComparison(string Router, string Against, double Differe
             for (var r = 0; r < curves.Length; r++)
                 aucs[r][s] = CurveMetrics.AucOf(ParetoFrontier.Of(curves[r].Resampled(counts, routers[r].Points)), resampledSingles) ?? double.NaN;
         });
-        return routers.Skip(1).Select((other, i) =>
+        return Enumerable.Range(0, routers.Count).Where(r => r != leader).Select(other =>
         {
-            var differences = aucs[0].Zip(aucs[i + 1], (a, b) => a - b).ToArray();
+            var differences = aucs[leader].Zip(aucs[other], (a, b) => a - b).ToArray();
             var ahead = differences.Count(d => d > 0) / (double)differences.Length;
-            return new AucComparison(routers[0].Name, other.Name, routers[0].Metrics.Auc!.Value - other.Metrics.Auc!.Value, Bootstrap.Interval95Of(differences), ahead);
+            var difference = routers[leader].Metrics.Auc!.Value - routers[other].Metrics.Auc!.Value;
+            return new AucComparison(routers[leader].Name, routers[other].Name, difference, Bootstrap.Interval95Of(differences), ahead);
         }).ToArray();
     }
 

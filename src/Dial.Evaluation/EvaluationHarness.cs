@@ -61,14 +61,16 @@ public static class EvaluationHarness
             var trainSeconds = watch.Elapsed.TotalSeconds;
             watch.Restart();
             choices[i] = Choices(router, test, weights);
-            var points = weights.Select((w, j) => PointOf(w, choices[i][j], test.Table, bootstrap)).ToArray();
+            var points = PointsOf(weights, choices[i], test.Table, bootstrap);
             var routeSeconds = watch.Elapsed.TotalSeconds;
             routers[i] = new RouterResult(trainers[i].Name, CurveMetrics.Of(points, singles), points, ParetoFrontier.Of(points), trainSeconds, routeSeconds);
             log?.WriteLine($"{trainers[i].Name}: train {trainSeconds:F2} s, route {routeSeconds:F2} s");
         });
         var routersSeconds = clock.Elapsed.TotalSeconds;
         log?.WriteLine($"routers: {routersSeconds:F2} s");
-        var comparisons = AucComparison.FirstAgainstOthers(routers, choices, test.Table, bootstrap);
+        clock.Restart();
+        var comparisons = AucComparison.LeaderAgainstOthers(routers, choices, test.Table, bootstrap);
+        log?.WriteLine($"auc comparisons: {clock.Elapsed.TotalSeconds:F2} s");
 
         var random = new Random(options.Seed);
         var randomChoices = test.Candidates.Select(c => test.Table.ModelIndex(c[random.Next(c.Count)].Name)).ToArray();
@@ -97,9 +99,11 @@ public static class EvaluationHarness
     /// </summary>
     public static CurvePoint[] Sweep(IRouter router, TestSet test, double[] weights, Bootstrap bootstrap)
     {
-        var choices = Choices(router, test, weights);
-        return weights.Select((w, i) => PointOf(w, choices[i], test.Table, bootstrap)).ToArray();
+        return PointsOf(weights, Choices(router, test, weights), test.Table, bootstrap);
     }
+
+    private static CurvePoint[] PointsOf(double[] weights, int[][] choices, RoutingTable test, Bootstrap bootstrap) =>
+        weights.Select((w, i) => PointOf(w, choices[i], test, bootstrap)).ToArray();
 
     /// <summary>The model (index in the test table) the router chose for each test prompt, per weight.</summary>
     private static int[][] Choices(IRouter router, TestSet test, double[] weights)

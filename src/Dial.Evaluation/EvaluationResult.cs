@@ -26,7 +26,7 @@ public sealed record EvaluationTiming(double LoadSeconds, double FeaturiseSecond
 /// <param name="ExcludedTestPrompts">Test prompts no model has a result for, left out of every row.</param>
 /// <param name="Random">Uniform random choice among each prompt's candidates (seeded), one point.</param>
 /// <param name="Oracle">The best recorded outcome per prompt, cheapest among ties.</param>
-/// <param name="AucComparisons">The first router's auc against each other router's, with its paired bootstrap interval.</param>
+/// <param name="AucComparisons">The auc of the router that leads it against each other router's, with its paired bootstrap interval.</param>
 public sealed record EvaluationResult(
     string Source,
     int TrainPrompts,
