@@ -97,10 +97,8 @@ public static class EvaluationHarness
     /// Routes every test prompt at each of <paramref name="weights"/>: one point per weight. A predict-then-optimise
     /// router predicts each prompt once and decides at every weight from those predictions.
     /// </summary>
-    public static CurvePoint[] Sweep(IRouter router, TestSet test, double[] weights, Bootstrap bootstrap)
-    {
-        return PointsOf(weights, Choices(router, test, weights), test.Table, bootstrap);
-    }
+    public static CurvePoint[] Sweep(IRouter router, TestSet test, double[] weights, Bootstrap bootstrap) =>
+        PointsOf(weights, Choices(router, test, weights), test.Table, bootstrap);
 
     private static CurvePoint[] PointsOf(double[] weights, int[][] choices, RoutingTable test, Bootstrap bootstrap) =>
         weights.Select((w, i) => PointOf(w, choices[i], test, bootstrap)).ToArray();
