@@ -25,6 +25,9 @@ public sealed record MemberCheck(double Ensemble, IReadOnlyList<double> Members)
             var available = Enumerable.Range(0, table.ModelCount).Where(m => table.Has(p, m)).ToArray();
             if (available.Length == 0) continue;
             var request = new RoutingRequest(new Prompt(table.Prompts[p].Text), Preference.QualityOnly, available.Select(m => table.Models[m]).ToArray());
+            // Encoded once and kept on the prompt for the ensemble and every member (they share the encoder): the
+            // ensemble alone would encode it into its scratch and leave the first member to encode it again.
+            request.Prompt.Features(ensemble.Encoder);
             for (var r = 0; r < routers.Length; r++)
             {
                 totals[r] += table.Score(p, table.ModelIndex(routers[r].Route(request).Model));
