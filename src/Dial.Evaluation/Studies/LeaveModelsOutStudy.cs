@@ -27,13 +27,15 @@ public sealed record QuizAdvantage(int Budget, IReadOnlyList<double> PerSeed, On
 /// <summary>
 /// Routing models the policy never saw. Some models are held out of training (identities and policy); each is
 /// onboarded from a quiz of its recorded answers on train prompts, then the policy routes the test split over
-/// every model. Compared with the policy trained on everything, with random quizzes, and with a policy that
-/// knows only the new models' prices (the population's mean identity).
+/// every model. Compared with the policy trained on everything, with random quizzes, with a policy that
+/// knows only the new models' prices (the population's mean identity), and with one that onboards them from all
+/// their train answers (the most a quiz from that pool can give).
 /// </summary>
 public static class LeaveModelsOutStudy
 {
     public const string Everything = "trained-on-everything";
     public const string PriceOnly = "price-only";
+    public const string AllAnswers = "all-answers";
 
     public static LeaveModelsOutResult Run(
         RoutingTable table, IReadOnlyList<string>? heldOut, IReadOnlyList<int> budgets, IReadOnlyList<int> seeds, StudySettings settings, TextWriter? log = null,
@@ -57,7 +59,7 @@ public static class LeaveModelsOutStudy
         log?.WriteLine($"held out: {string.Join(", ", held)}; identities dim {irtInOptions.Dimension} ({irtInOptions.Epochs} epochs) without them, dim {irtAllOptions.Dimension} with them");
 
         var selectors = new[] { adaptive ?? QuizSelectors.Default, QuizSelectors.Parse("random") };
-        var names = new List<(string Name, int? Budget)> { (Everything, null), (PriceOnly, null) };
+        var names = new List<(string Name, int? Budget)> { (Everything, null), (PriceOnly, null), (AllAnswers, null) };
         foreach (var b in budgets)
             foreach (var s in selectors) names.Add((s.Name, b));
 
@@ -71,8 +73,9 @@ public static class LeaveModelsOutStudy
             {
                 new DelegateTrainer(Everything, c => IdentityPolicy.Train(c, irtAll, Feedback.Bandit, settings.Policy, quizCopies).Policy),
                 new DelegateTrainer(PriceOnly, c => heldInFit.Get(c).PriceOnly(c.Train, held)),
+                new DelegateTrainer(AllAnswers, c => heldInFit.Get(c).OnboardFromAll(c.Train, held, c.Seed)),
             };
-            foreach (var (name, budget) in names.Skip(2))
+            foreach (var (name, budget) in names.Skip(3))
             {
                 var selector = selectors.Single(s => s.Name == name);
                 trainers.Add(new DelegateTrainer($"{name}-{budget}", c => heldInFit.Get(c).Onboard(c.Train, held, budget!.Value, selector, c.Seed)));

@@ -76,8 +76,8 @@ public sealed class StudyCommandTests : IDisposable
         Assert.Equal(["scholar"], root.GetProperty("held_out").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(2, root.GetProperty("train_models").GetInt32());
         var rows = root.GetProperty("rows").EnumerateArray().ToArray();
-        Assert.Equal(["trained-on-everything", "price-only", "stochastic-representative-v-optimal", "random", "stochastic-representative-v-optimal", "random"], rows.Select(r => r.GetProperty("router").GetString()));
-        Assert.Equal([null, null, 2, 2, 4, 4], rows.Select(r => r.GetProperty("budget").ValueKind == JsonValueKind.Null ? (int?)null : r.GetProperty("budget").GetInt32()));
+        Assert.Equal(["trained-on-everything", "price-only", "all-answers", "stochastic-representative-v-optimal", "random", "stochastic-representative-v-optimal", "random"], rows.Select(r => r.GetProperty("router").GetString()));
+        Assert.Equal([null, null, null, 2, 2, 4, 4], rows.Select(r => r.GetProperty("budget").ValueKind == JsonValueKind.Null ? (int?)null : r.GetProperty("budget").GetInt32()));
         foreach (var r in rows)
         {
             var auc = r.GetProperty("auc");
@@ -89,8 +89,8 @@ public sealed class StudyCommandTests : IDisposable
         Assert.Equal([2, 4], advantages.Select(a => a.GetProperty("budget").GetInt32()));
         for (var i = 0; i < advantages.Length; i++)
         {
-            var adaptive = rows[2 + 2 * i].GetProperty("auc").GetProperty("per_seed").EnumerateArray().Select(v => v.GetDouble()).ToArray();
-            var random = rows[3 + 2 * i].GetProperty("auc").GetProperty("per_seed").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var adaptive = rows[3 + 2 * i].GetProperty("auc").GetProperty("per_seed").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var random = rows[4 + 2 * i].GetProperty("auc").GetProperty("per_seed").EnumerateArray().Select(v => v.GetDouble()).ToArray();
             var perSeed = advantages[i].GetProperty("per_seed").EnumerateArray().Select(v => v.GetDouble()).ToArray();
             Assert.Equal(adaptive.Zip(random, (a, r) => a - r), perSeed, (x, y) => Math.Abs(x - y) < 1e-12);
             var interval = advantages[i].GetProperty("auc");

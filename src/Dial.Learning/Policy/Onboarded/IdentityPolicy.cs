@@ -50,6 +50,17 @@ public sealed record IdentityPolicy(PromptItemModel Items, DialEnsemble Policy)
     }
 
     /// <summary>
+    /// The policy with each of <paramref name="models"/> described by the identity fitted on every one of its recorded
+    /// answers in <paramref name="quizPool"/> at once: the furthest any quiz from that pool can take it.
+    /// </summary>
+    public DialEnsemble OnboardFromAll(RoutingTable quizPool, IReadOnlyList<string> models, int seed) =>
+        WithIdentities(quizPool, models, models.Select(m =>
+        {
+            var oracle = new RecordedQuizOracle(quizPool, m);
+            return Onboarding.FitAll(Items, m, oracle.Questions.Select(q => (q, oracle.Ask(q))), new Random(seed));
+        }));
+
+    /// <summary>
     /// The policy with each of <paramref name="models"/> described by the identity a model gets before any quiz (the
     /// population prior's mean and spread): it knows only their prices. The reference an onboarding quiz
     /// has to beat.
