@@ -7,7 +7,7 @@ namespace Dial.Learning.Policy;
 /// <summary>
 /// The shared scorer behind the policy. For prompt features x, prompt length ℓ and a candidate descriptor d:
 /// <code>
-///   q̂(x, d) = σ(v · ReLU(W_x x + W_d d + b) + c + γ z)  predicted quality in [0, 1]
+///   q̂(x, d) = σ(v · ReLU(W_x x + W_d d + b) + c + γ z)  predicted quality in [0, 1] (no W_d d when there is a z)
 ///   ĉ(x, ℓ, d) = exp(a · [d; ℓ] + a₀ + (S d + s₀) · (U x + u₀))   predicted cost, in the reward scale's cost units
 ///   logit   = β · (w_q q̂ − w_c ĉ − w_l l̂)               l̂ the card's latency in the scale's units
 /// </code>
@@ -18,7 +18,8 @@ namespace Dial.Learning.Policy;
 /// at zero, so training starts from the closed-form fit of the rest of the head.
 /// z is the identity model's own logit θ·a(x) − b(x) for the candidate's identity θ, when the policy has an item
 /// model (<see cref="HasItemPrior"/>; otherwise the term is absent). It is linear in θ, so a model beyond the
-/// identities the policy was trained on gets a prediction beyond theirs too, which the ReLU layer alone cannot give.
+/// identities the policy was trained on gets a prediction beyond theirs too, which the ReLU layer alone cannot give;
+/// with it, the ReLU layer reads the prompt only (<see cref="CandidateWeight"/>).
 /// The prompt is projected once (W_x x) and shared by all candidates, so a decision costs one H×F product plus a
 /// few small ones per candidate. Neither q̂ nor ĉ sees the preference, so the argmax is a linear scalarisation of
 /// fixed predictions and the chosen predicted cost can only fall as the cost weight rises; and no candidate's
@@ -34,7 +35,8 @@ public sealed class PolicyNetwork
         ArgumentOutOfRangeException.ThrowIfNegative(costRank);
         if (!(initialBeta > 0)) throw new ArgumentOutOfRangeException(nameof(initialBeta), initialBeta, "inverse temperature must be positive");
         Prompt = new Dense("policy.prompt", features, hidden, random);
-        CandidateWeight = new Parameter("policy.candidate", hidden, descriptor).InitGlorot(random);
+        Descriptor = descriptor;
+        if (!itemPrior) CandidateWeight = new Parameter("policy.candidate", hidden, descriptor).InitGlorot(random);
         Quality = new Dense("policy.quality", hidden, 1, random);
         Cost = new Dense("policy.cost", descriptor + 1, 1, random);
         LogBeta = new Parameter("policy.log_beta", 1, 1);
@@ -54,7 +56,15 @@ public sealed class PolicyNetwork
 
     public Dense Prompt { get; }
 
-    public Parameter CandidateWeight { get; }
+    /// <summary>
+    /// W_d; null when the policy has an item model, whose q̂ reads the candidate only through z. With W_d the ReLU
+    /// layer learned quality from the descriptor's price columns, which the known models' qualities follow, and
+    /// then gave a new expensive model a strong model's quality from its price alone; and it learned a saturating
+    /// function of the identity that flattened a new model stronger than every known one back to the best known
+    /// (docs/studies.md, session 11). Without it the layer corrects z by the prompt alone, and q̂ stays monotone
+    /// in the identity model's own prediction.
+    /// </summary>
+    public Parameter? CandidateWeight { get; }
 
     public Dense Quality { get; }
 
@@ -80,7 +90,7 @@ public sealed class PolicyNetwork
 
     public int Hidden => Prompt.Outputs;
 
-    public int Descriptor => CandidateWeight.Cols;
+    public int Descriptor { get; }
 
     public float Beta => MathF.Exp(LogBeta.Value[0]);
 
@@ -90,7 +100,7 @@ public sealed class PolicyNetwork
     /// </summary>
     public IReadOnlyList<Parameter> Parameters =>
     [
-        .. Prompt.Parameters, CandidateWeight, .. Quality.Parameters, .. Cost.Parameters, LogBeta,
+        .. Prompt.Parameters, .. CandidateWeight is null ? [] : new[] { CandidateWeight }, .. Quality.Parameters, .. Cost.Parameters, LogBeta,
         .. ItemWeight is null ? [] : new[] { ItemWeight },
         .. CostPrompt?.Parameters ?? [], .. CostMix?.Parameters ?? [],
     ];
@@ -142,6 +152,11 @@ public sealed class PolicyNetwork
     /// </summary>
     internal void CandidateTerm(ReadOnlySpan<float> descriptor, Span<float> term)
     {
+        if (CandidateWeight is null)
+        {
+            term.Clear();
+            return;
+        }
         for (var i = 0; i < term.Length; i++) term[i] = TensorPrimitives.Dot(CandidateWeight.Row(i), descriptor);
     }
 
@@ -239,14 +254,7 @@ public sealed class PolicyNetwork
                 var h = pass.Hidden(k);
                 Quality.Backward(h, dOutput, dHidden);
                 Activation.ReluBackward(h, dHidden);
-                var d = pass.Descriptor(k);
-                for (var i = 0; i < dHidden.Length; i++)
-                {
-                    if (dHidden[i] == 0) continue;
-                    var gradRow = CandidateWeight.GradientRow(i);
-                    TensorPrimitives.MultiplyAdd(d, dHidden[i], gradRow, gradRow);
-                    TensorPrimitives.MultiplyAdd(CandidateWeight.Row(i), dHidden[i], dDescriptor, dDescriptor);
-                }
+                if (CandidateWeight is not null) CandidateBackward(pass.Descriptor(k), dHidden, dDescriptor);
                 TensorPrimitives.Add(dProjection, dHidden, dProjection);
             }
 
@@ -264,6 +272,18 @@ public sealed class PolicyNetwork
         var nonZero = NonZero(features, buffer);
         ProjectBackward(Prompt, features, nonZero, dProjection);
         if (CostPrompt is not null) ProjectBackward(CostPrompt, features, nonZero, dCostProjection);
+    }
+
+    /// <summary>dL/dW_d += dHidden dᵀ and dL/dd += W_dᵀ dHidden.</summary>
+    private void CandidateBackward(ReadOnlySpan<float> descriptor, ReadOnlySpan<float> dHidden, Span<float> dDescriptor)
+    {
+        for (var i = 0; i < dHidden.Length; i++)
+        {
+            if (dHidden[i] == 0) continue;
+            var gradRow = CandidateWeight!.GradientRow(i);
+            TensorPrimitives.MultiplyAdd(descriptor, dHidden[i], gradRow, gradRow);
+            TensorPrimitives.MultiplyAdd(CandidateWeight.Row(i), dHidden[i], dDescriptor, dDescriptor);
+        }
     }
 
     /// <summary>

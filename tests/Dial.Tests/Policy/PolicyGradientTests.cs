@@ -144,14 +144,21 @@ public sealed class PolicyGradientTests
     }
 
     [Fact]
-    public void TheItemPriorAddsItsWeightedLogitToEachQualityLogit()
+    public void WithAnItemPriorTheQualityLogitReadsTheCandidateOnlyThroughItsWeightedLogit()
     {
-        var with = new Setup(itemPrior: true);
+        var s = new Setup(itemPrior: true);
+        Assert.Null(s.Network.CandidateWeight);
+        s.Forward();
+        // Four candidates with different prices and descriptors: the rest of the logit is the prompt's alone.
+        var promptPart = s.Pass.QualityLogit[0] - 0.6f * ItemLogits[0];
+        for (var k = 1; k < Candidates; k++) Assert.Equal(promptPart, s.Pass.QualityLogit[k] - 0.6f * ItemLogits[k], 5);
+        // The descriptor (prices included) still reaches the cost head.
+        Assert.NotEqual(s.Pass.Cost[0], s.Pass.Cost[1]);
+
         var without = new Setup();
-        with.Forward();
         without.Forward();
-        for (var k = 0; k < Candidates; k++)
-            Assert.Equal(without.Pass.QualityLogit[k] + 0.6f * ItemLogits[k], with.Pass.QualityLogit[k], 5);
+        Assert.NotNull(without.Network.CandidateWeight);
+        Assert.NotEqual(without.Pass.QualityLogit[0], without.Pass.QualityLogit[1]);
     }
 
     [Fact]
