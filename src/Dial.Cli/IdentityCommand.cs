@@ -117,6 +117,7 @@ internal static class IdentityCommand
         irt.Identities.Save(Path.Combine(outputDirectory, IdentitiesFile));
         irt.Items.Save(Path.Combine(outputDirectory, ItemsFile));
         ModelCardReader.Write(Path.Combine(outputDirectory, CardsFile), table.Models);
+        o.WriteLine(string.Create(ci, $"population prior for new models: {irt.Items.Population.Dimension} directions, widened {irt.Items.Population.Spread:F2}x by leaving each known model out"));
         o.WriteLine($"saved {irt.Identities.All.Count} identities and the prompt side to {outputDirectory}");
 
         void Row(string name, CorrectnessMetrics m, double seconds) =>

@@ -11,7 +11,8 @@ namespace Dial.Learning.Identity;
 /// <param name="population">Default: the standard normal over the network's identity space.</param>
 public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network, PopulationPrior? population = null)
 {
-    private const string Magic = "DIAL-IRT-ITEMS-2";
+    private const string Magic = "DIAL-IRT-ITEMS-3";
+    private const string PreviousMagic = "DIAL-IRT-ITEMS-2";
 
     public IPromptEncoder Encoder { get; } = encoder.Dimension == network.Inputs
         ? encoder
@@ -62,7 +63,10 @@ public sealed class PromptItemModel(IPromptEncoder encoder, ItemNetwork network,
     {
         try
         {
-            if (r.ReadString() != Magic) throw new InvalidDataException($"{path}: not a Dial identity item model (expected header '{Magic}')");
+            var header = r.ReadString();
+            if (header == PreviousMagic)
+                throw new InvalidDataException($"{path}: identity item model written before the population prior was widened for new models (header '{header}'); refit it, and retrain policies that embed it");
+            if (header != Magic) throw new InvalidDataException($"{path}: not a Dial identity item model (expected header '{Magic}')");
             var encoder = HashedTfidfEncoder.Read(r, path);
             var hidden = r.ReadInt32();
             var dimension = r.ReadInt32();

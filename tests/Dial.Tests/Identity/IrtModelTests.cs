@@ -113,8 +113,11 @@ public sealed class IrtModelTests
             Assert.Equal(irt.Items.ItemOf(prompt).B, loaded.ItemOf(prompt).B);
             Assert.Equal(irt.Items.Population.Mean, loaded.Population.Mean);
             Assert.Equal(irt.Items.Population.Factor, loaded.Population.Factor);
+            Assert.Equal(irt.Items.Population.Spread, loaded.Population.Spread);
             File.WriteAllText(path, "not a model");
             Assert.Throws<InvalidDataException>(() => PromptItemModel.Load(path));
+            using (var w = new BinaryWriter(File.Create(path))) w.Write("DIAL-IRT-ITEMS-2");
+            Assert.Contains("refit it", Assert.Throws<InvalidDataException>(() => PromptItemModel.Load(path)).Message);
         }
         finally
         {
