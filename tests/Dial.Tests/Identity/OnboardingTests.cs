@@ -60,14 +60,16 @@ public sealed class OnboardingTests
         return errors.Average();
     }
 
-    [Fact]
-    public void StrengthQuizzesPredictAModelsMeanScoreBetterThanRandomOnes()
+    [Theory]
+    [InlineData("strength")]
+    [InlineData("stochastic-strength")]
+    public void StrengthQuizzesPredictAModelsMeanScoreBetterThanRandomOnes(string selector)
     {
         foreach (var budget in new[] { 5, 10 })
         {
-            var strength = MeanSquaredStrengthError(new StrengthQuizSelector(), budget);
+            var strength = MeanSquaredStrengthError(QuizSelectors.Parse(selector), budget);
             var random = MeanSquaredStrengthError(new RandomQuizSelector(), budget);
-            Assert.True(strength < random, $"budget {budget}: strength error {strength:F4}, random {random:F4}");
+            Assert.True(strength < random, $"budget {budget}: {selector} error {strength:F4}, random {random:F4}");
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class QuizSelectorTests
         var asked = new bool[pool.Length];
         var prior = LaplacePosterior.Prior(2);
         Assert.Equal(pool.Length - 1, new VOptimalQuizSelector().Next(pool, asked, prior, new Random(1)));
-        Assert.NotEqual(pool.Length - 1, new RepresentativeVOptimalQuizSelector().Next(pool, asked, prior, new Random(1)));
+        Assert.NotEqual(pool.Length - 1, new VOptimalQuizSelector(representative: true).Next(pool, asked, prior, new Random(1)));
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class QuizSelectorTests
         var world = SmallWorld();
         var items = world.TrueItems();
         var quizzes = Enumerable.Range(0, 4)
-            .Select(k => Onboarding.Run(items, new RecordedQuizOracle(world.Table, $"m{k}"), 15, new RepresentativeVOptimalQuizSelector(), seed: 1))
+            .Select(k => Onboarding.Run(items, new RecordedQuizOracle(world.Table, $"m{k}"), 15, new VOptimalQuizSelector(representative: true), seed: 1))
             .Select(r => string.Join(",", r.Answers.Select(a => a.Question.Text)))
             .ToArray();
         Assert.True(quizzes.Distinct().Count() > 1, "every model got the same quiz");
@@ -42,7 +42,7 @@ public sealed class QuizSelectorTests
     {
         var world = SmallWorld();
         var items = world.TrueItems();
-        var selector = new RepresentativeVOptimalQuizSelector();
+        var selector = new VOptimalQuizSelector(representative: true);
         var a = Onboarding.Run(items, new RecordedQuizOracle(world.Table, "m0"), 30, selector, seed: 1);
         var b = Onboarding.Run(items, new RecordedQuizOracle(world.Table, "m0"), 30, selector, seed: 2);
         Assert.Equal(30, a.Answers.Select(x => x.Question.Text).Distinct().Count());
