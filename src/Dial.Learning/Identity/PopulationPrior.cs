@@ -73,13 +73,12 @@ public sealed class PopulationPrior
     /// lies further from the Gaussian of n others than their covariance says. Leaving each known model out measures
     /// that on the models at hand. It gave c = 1.50 on RouterBench's 7 held-in models and 1.15 on AlpacaEval's 24
     /// (validation slices, docs/studies.md, session 11); under c = 1 a 20-prompt quiz left a held-out GPT-4 (mean
-    /// score 0.88) predicted at 0.79, below the best known model, and it was never routed to. The measure is
+    /// score 0.88) predicted at 0.79, below the best known model, and it was hardly routed to. The measure is
     /// deliberately generous: it counts the sampling error of the others' covariance as distance (Hotelling's
     /// inflation), so a model like the known ones is shrunk a little less than their Gaussian would (on a synthetic
-    /// population, tested: 3% more prediction error for such models, 15% less for models beyond every known one,
-    /// at c = 1.16). New models are often the
-    /// ones beyond: the study holds out the strongest, weakest, cheapest and dearest, and production onboards the next
-    /// frontier model.
+    /// population, tested: 3% more prediction error for such models, 15% less for models beyond every known one, at
+    /// c = 1.16). New models are often the ones beyond: the study holds out the strongest, weakest, cheapest and
+    /// dearest, and production onboards the next frontier model.
     /// </remarks>
     public double Spread { get; private init; } = 1;
 
